@@ -1,0 +1,143 @@
+/**
+ * The ledger port: the only source of truth for money. Every adapter (PGlite, postgres.js, supabase-js) calls the
+ * same SQL functions in supabase/migrations; `sqlLedger()` turns their jsonb answers into these types.
+ * Amounts are atomic USDC units (6 decimals) as bigint.
+ */
+
+export type SpendStatus =
+  /** budget held, nothing signed yet; expires after the reservation TTL */
+  | "reserved"
+  /** an EIP-3009 authorization was signed and may be in flight; only settle/release/unknown move it on */
+  | "signed"
+  | "settled"
+  /** nothing was (or can any longer be) paid; the budget is given back */
+  | "released"
+  /** signed, outcome unknown: held until the reconciler decides from chain state */
+  | "unknown"
+  /** an unsigned reservation that was never used before its TTL */
+  | "expired";
+
+export interface BudgetLimits {
+  perRequest: bigint;
+  daily: bigint;
+  monthly: bigint;
+}
+
+export interface SpendRequest {
+  method: string;
+  /** the URL the tool fetched, with query secrets redacted */
+  url: string;
+  host: string;
+  /** sha256 hex of method + url + body: binds an idempotency key to one logical request */
+  requestHash: string;
+}
+
+export interface SpendQuote {
+  scheme: string;
+  network: string;
+  asset: string;
+  payTo: string;
+  x402Version: number;
+  maxTimeoutSeconds: number;
+}
+
+export interface ReserveInput {
+  principal: string;
+  amount: bigint;
+  idempotencyKey: string;
+  request: SpendRequest;
+  quote: SpendQuote;
+  /** how long an unsigned reservation holds the budget */
+  ttlSeconds: number;
+  /** injectable clock for window tests; defaults to the database's now() */
+  now?: Date;
+}
+
+export type ReserveDenial =
+  | { ok: false; reason: "per_request_limit"; limit: bigint }
+  | { ok: false; reason: "daily_limit" | "monthly_limit"; limit: bigint; spent: bigint; reserved: bigint }
+  | { ok: false; reason: "unknown_principal" }
+  /** the idempotency key was used before for a different request */
+  | { ok: false; reason: "idempotency_conflict" };
+
+export type ReserveResult =
+  | { ok: true; replayed: false; spend: SpendRow }
+  /** the key was seen before: `spend` is the existing row (any status but released/expired, which re-reserve) */
+  | { ok: true; replayed: true; spend: SpendRow }
+  | ReserveDenial;
+
+export interface Authorization {
+  payer: string;
+  nonce: string;
+  /** unix seconds */
+  validBefore: bigint;
+}
+
+export interface SpendRow {
+  id: string;
+  principal: string;
+  status: SpendStatus;
+  idempotencyKey: string;
+  amount: bigint;
+  request: SpendRequest;
+  quote: SpendQuote;
+  authorization: Authorization | null;
+  txHash: string | null;
+  /** why a row was released / marked unknown (error code) */
+  outcomeCode: string | null;
+  /** snapshot of the paid response, kept so an idempotent replay returns what was bought */
+  response: unknown | null;
+  createdAt: Date;
+  updatedAt: Date;
+  expiresAt: Date;
+}
+
+export interface ListSpendQuery {
+  /** null = every principal (operator) */
+  principal: string | null;
+  since?: Date;
+  until?: Date;
+  host?: string;
+  status?: SpendStatus;
+  limit: number;
+  cursor?: string;
+}
+
+export interface ListSpendResult {
+  items: SpendRow[];
+  nextCursor: string | null;
+  /** over the whole filter, not just this page; `spent` counts settled rows only */
+  totals: { spent: bigint; count: number };
+}
+
+export interface BudgetStatus {
+  principal: string;
+  limits: BudgetLimits;
+  spent: { today: bigint; month: bigint };
+  /** held by reserved/signed/unknown rows in the current month */
+  reserved: { today: bigint; month: bigint };
+  remaining: { today: bigint; month: bigint };
+  /** start of the next UTC day and month */
+  resetsAt: { day: Date; month: Date };
+}
+
+export interface Ledger {
+  readonly kind: "pglite" | "postgres" | "supabase";
+  /** Create or update a principal's limits (config / operators only; no tool calls this). */
+  upsertPrincipal(principal: string, limits: BudgetLimits): Promise<void>;
+  /** Atomically hold `amount` against every window; idempotency key checked under the row lock. */
+  reserve(input: ReserveInput): Promise<ReserveResult>;
+  /** Record the authorization before it leaves the process: from now on only chain state may free the budget. */
+  markSigned(id: string, authorization: Authorization): Promise<SpendRow>;
+  settle(id: string, settlement: { txHash: string | null; response?: unknown }): Promise<SpendRow>;
+  release(id: string, outcomeCode: string): Promise<SpendRow>;
+  markUnknown(id: string, outcomeCode: string): Promise<SpendRow>;
+  getSpend(id: string): Promise<SpendRow | null>;
+  listSpend(query: ListSpendQuery): Promise<ListSpendResult>;
+  budgetStatus(principal: string, now?: Date): Promise<BudgetStatus | null>;
+  /** Rows the reconciler must decide: signed/unknown rows (signed ones older than `signedBefore`). */
+  pendingOutcomes(signedBefore: Date): Promise<SpendRow[]>;
+  /** Expire unsigned reservations past their TTL; returns how many. */
+  expireReservations(now?: Date): Promise<number>;
+  close(): Promise<void>;
+}
