@@ -62,7 +62,12 @@ export type ReserveDenial =
 
 export type ReserveResult =
   | { ok: true; replayed: false; spend: SpendRow }
-  /** the key was seen before: `spend` is the existing row (any status but released/expired, which re-reserve) */
+  /**
+   * the key was seen before for the same request: `spend` is the existing row, untouched. Expired rows, and
+   * released rows none of whose signatures can still move money (never signed, or past `validBefore`), are not
+   * replayed but reserved again (`replayed: false`, same id). A replayed `reserved`/`signed` row belongs to a
+   * call still in flight: do not sign for it.
+   */
   | { ok: true; replayed: true; spend: SpendRow }
   | ReserveDenial;
 
@@ -83,7 +88,10 @@ export interface SpendRow {
   quote: SpendQuote;
   authorization: Authorization | null;
   txHash: string | null;
-  /** why a row was released / marked unknown (error code) */
+  /**
+   * why a row was released / marked unknown (error code). Kept when the row later settles, so a settled row
+   * with an outcome code was settled late (after being released or marked unknown).
+   */
   outcomeCode: string | null;
   /** snapshot of the paid response, kept so an idempotent replay returns what was bought */
   response: unknown | null;
@@ -114,13 +122,19 @@ export interface BudgetStatus {
   principal: string;
   limits: BudgetLimits;
   spent: { today: bigint; month: bigint };
-  /** held by reserved/signed/unknown rows in the current month */
+  /** held by reserved/signed/unknown rows of the current day and month (lapsed reservations not counted) */
   reserved: { today: bigint; month: bigint };
+  /** never negative; `today` is also capped by what is left of the month (what could still be reserved today) */
   remaining: { today: bigint; month: bigint };
   /** start of the next UTC day and month */
   resetsAt: { day: Date; month: Date };
 }
 
+/**
+ * Status changes (`markSigned`, `settle`, `release`, `markUnknown`) are replay-safe: repeating one returns the row.
+ * A change the row's status forbids throws `SpendStateError` and changes nothing; an unreachable ledger throws
+ * `LedgerUnavailableError` (callers must then not pay).
+ */
 export interface Ledger {
   readonly kind: "pglite" | "postgres" | "supabase";
   /** Create or update a principal's limits (config / operators only; no tool calls this). */
@@ -129,8 +143,14 @@ export interface Ledger {
   reserve(input: ReserveInput): Promise<ReserveResult>;
   /** Record the authorization before it leaves the process: from now on only chain state may free the budget. */
   markSigned(id: string, authorization: Authorization): Promise<SpendRow>;
+  /**
+   * reserved | signed | unknown → settled, counting the amount as spent in the row's own windows. A released row
+   * that was signed may settle late (chain state wins, even above the limit); expired rows never were signed.
+   */
   settle(id: string, settlement: { txHash: string | null; response?: unknown }): Promise<SpendRow>;
+  /** reserved | signed | unknown → released: nothing was or can any longer be paid; the hold is given back. */
   release(id: string, outcomeCode: string): Promise<SpendRow>;
+  /** reserved | signed → unknown: the amount stays held until the reconciler decides. */
   markUnknown(id: string, outcomeCode: string): Promise<SpendRow>;
   getSpend(id: string): Promise<SpendRow | null>;
   listSpend(query: ListSpendQuery): Promise<ListSpendResult>;

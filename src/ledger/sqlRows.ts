@@ -1,0 +1,127 @@
+import { z } from "zod";
+import type { BudgetStatus, ListSpendResult, ReserveResult, SpendRow } from "./ledger.js";
+
+// Parsers for the jsonb the ledger's SQL functions return (snake_case, bigints and instants as strings).
+// An answer that does not parse is treated like an outage by sqlLedger(): no payment on nonsense.
+
+const atomic = z
+  .string()
+  .regex(/^-?\d+$/)
+  .transform((s) => BigInt(s));
+
+const instant = z.string().transform((s, ctx) => {
+  const at = new Date(s);
+  if (Number.isNaN(at.getTime())) ctx.addIssue({ code: "custom", message: `not a timestamp: ${s}` });
+  return at;
+});
+
+const spendStatus = z.enum(["reserved", "signed", "settled", "released", "unknown", "expired"]);
+
+export const spendRow = z
+  .object({
+    id: z.string().regex(/^\d+$/),
+    principal: z.string(),
+    status: spendStatus,
+    idempotency_key: z.string(),
+    amount: atomic,
+    request_hash: z.string(),
+    method: z.string(),
+    url: z.string(),
+    host: z.string(),
+    quote: z.object({
+      scheme: z.string(),
+      network: z.string(),
+      asset: z.string(),
+      payTo: z.string(),
+      x402Version: z.number(),
+      maxTimeoutSeconds: z.number(),
+    }),
+    authorization: z.object({ payer: z.string(), nonce: z.string(), validBefore: atomic }).nullable(),
+    tx_hash: z.string().nullable(),
+    outcome_code: z.string().nullable(),
+    response: z.unknown(),
+    created_at: instant,
+    updated_at: instant,
+    expires_at: instant,
+  })
+  .transform(
+    (r): SpendRow => ({
+      id: r.id,
+      principal: r.principal,
+      status: r.status,
+      idempotencyKey: r.idempotency_key,
+      amount: r.amount,
+      request: { method: r.method, url: r.url, host: r.host, requestHash: r.request_hash },
+      quote: r.quote,
+      authorization: r.authorization,
+      txHash: r.tx_hash,
+      outcomeCode: r.outcome_code,
+      response: r.response ?? null,
+      createdAt: r.created_at,
+      updatedAt: r.updated_at,
+      expiresAt: r.expires_at,
+    }),
+  );
+
+export const reserveResult = z
+  .union([
+    z.object({ ok: z.literal(true), replayed: z.boolean(), spend: spendRow }),
+    z.object({ ok: z.literal(false), reason: z.literal("per_request_limit"), limit: atomic }),
+    z.object({
+      ok: z.literal(false),
+      reason: z.enum(["daily_limit", "monthly_limit"]),
+      limit: atomic,
+      spent: atomic,
+      reserved: atomic,
+    }),
+    z.object({ ok: z.literal(false), reason: z.enum(["unknown_principal", "idempotency_conflict"]) }),
+  ])
+  .transform((r): ReserveResult => (r.ok ? { ok: true, replayed: r.replayed, spend: r.spend } : r) as ReserveResult);
+
+/** What mark_signed / settle_spend / release_spend / mark_unknown answer. */
+export const transitionResult = z.union([
+  z.object({ ok: z.literal(true), replayed: z.boolean(), spend: spendRow }),
+  z.object({
+    ok: z.literal(false),
+    reason: z.enum(["not_found", "invalid_transition", "nonce_mismatch", "tx_hash_mismatch"]),
+    status: spendStatus.optional(),
+  }),
+]);
+
+export const principalResult = z.object({ principal: z.string(), per_request: atomic, daily: atomic, monthly: atomic });
+
+const dayAndMonth = z.object({ today: atomic, month: atomic });
+
+export const budgetStatus = z
+  .object({
+    principal: z.string(),
+    limits: z.object({ per_request: atomic, daily: atomic, monthly: atomic }),
+    spent: dayAndMonth,
+    reserved: dayAndMonth,
+    remaining: dayAndMonth,
+    resets_at: z.object({ day: instant, month: instant }),
+  })
+  .nullable()
+  .transform(
+    (s): BudgetStatus | null =>
+      s && {
+        principal: s.principal,
+        limits: { perRequest: s.limits.per_request, daily: s.limits.daily, monthly: s.limits.monthly },
+        spent: s.spent,
+        reserved: s.reserved,
+        remaining: s.remaining,
+        resetsAt: s.resets_at,
+      },
+  );
+
+export const listSpendResult = z
+  .object({
+    items: z.array(spendRow),
+    next_cursor: z.string().nullable(),
+    totals: z.object({ spent: atomic, count: z.number().int() }),
+  })
+  .transform((r): ListSpendResult => ({ items: r.items, nextCursor: r.next_cursor, totals: r.totals }));
+
+export const spendRows = z.array(spendRow);
+
+export const expiredCount = z.object({ expired: z.number().int() }).transform((r) => r.expired);

@@ -1,0 +1,137 @@
+import type { Logger } from "pino";
+import { createPublicClient, http, type PublicClient, parseAbi } from "viem";
+import type { NetworkConfig } from "../config.js";
+import type { Ledger, SpendRow } from "../ledger/ledger.js";
+
+const eip3009Abi = parseAbi([
+  "function authorizationState(address authorizer, bytes32 nonce) view returns (bool)",
+  "event AuthorizationUsed(address indexed authorizer, bytes32 indexed nonce)",
+]);
+
+export interface ReconcilerDeps {
+  ledger: Ledger;
+  networks: ReadonlyMap<string, NetworkConfig>;
+  log: Logger;
+  /** a signed row younger than this may still be in flight in this or another process */
+  signedGraceMs: number;
+  /** wait this long past validBefore before calling an unused authorization expired (clock skew) */
+  expirySkewSeconds: number;
+  /** how far back to look for the AuthorizationUsed event that names the settlement transaction */
+  logLookbackBlocks?: bigint;
+  now?: () => Date;
+}
+
+export interface ReconcileReport {
+  settled: number;
+  released: number;
+  undecided: number;
+  expired: number;
+}
+
+export interface Reconciler {
+  /** Decide what can be decided now; safe to run in several processes (every ledger move is replay-safe). */
+  runOnce(): Promise<ReconcileReport>;
+  start(intervalMs: number): void;
+  stop(): Promise<void>;
+}
+
+/**
+ * Decides signed payments whose outcome is unknown from chain state: EIP-3009 `authorizationState(payer, nonce)`
+ * true means the transfer happened (settle, with the tx hash from the `AuthorizationUsed` event); false after
+ * `validBefore` means it never can (release). Unsigned reservations past their TTL are expired.
+ */
+export function createReconciler(deps: ReconcilerDeps): Reconciler {
+  const clients = new Map<string, PublicClient>();
+  const clientFor = (n: NetworkConfig) => {
+    let c = clients.get(n.id);
+    if (!c) {
+      c = createPublicClient({ transport: http(n.rpcUrl, { retryCount: 1 }), pollingInterval: 1000 });
+      clients.set(n.id, c);
+    }
+    return c;
+  };
+  const now = deps.now ?? (() => new Date());
+
+  async function decide(row: SpendRow): Promise<"settled" | "released" | "undecided"> {
+    const network = deps.networks.get(row.quote.network);
+    const auth = row.authorization;
+    if (!network || !auth) return "undecided";
+    const client = clientFor(network);
+    const asset = row.quote.asset as `0x${string}`;
+    const payer = auth.payer as `0x${string}`;
+    const nonce = auth.nonce as `0x${string}`;
+    const used = await client.readContract({
+      address: asset,
+      abi: eip3009Abi,
+      functionName: "authorizationState",
+      args: [payer, nonce],
+    });
+    if (used) {
+      await deps.ledger.settle(row.id, {
+        txHash: await findSettlementTx(client, asset, payer, nonce, deps.logLookbackBlocks),
+      });
+      return "settled";
+    }
+    const expiredAt = (auth.validBefore + BigInt(deps.expirySkewSeconds)) * 1000n;
+    if (BigInt(now().getTime()) > expiredAt) {
+      await deps.ledger.release(row.id, "AUTHORIZATION_EXPIRED");
+      return "released";
+    }
+    return "undecided";
+  }
+
+  async function runOnce(): Promise<ReconcileReport> {
+    const report: ReconcileReport = { settled: 0, released: 0, undecided: 0, expired: 0 };
+    report.expired = await deps.ledger.expireReservations(now());
+    const rows = await deps.ledger.pendingOutcomes(new Date(now().getTime() - deps.signedGraceMs));
+    for (const row of rows) {
+      try {
+        report[await decide(row)]++;
+      } catch (err) {
+        report.undecided++;
+        deps.log.warn({ err, spendId: row.id }, "reconcile: chain state not readable yet");
+      }
+    }
+    if (report.settled || report.released || report.expired) deps.log.info(report, "reconciled payments");
+    return report;
+  }
+
+  let timer: NodeJS.Timeout | undefined;
+  let running: Promise<unknown> = Promise.resolve();
+  return {
+    runOnce,
+    start(intervalMs) {
+      const tick = () => {
+        running = runOnce()
+          .catch((err) => deps.log.warn({ err }, "reconcile run failed"))
+          .finally(() => {
+            if (timer) timer = setTimeout(tick, intervalMs).unref();
+          });
+      };
+      timer = setTimeout(tick, 0).unref();
+    },
+    async stop() {
+      clearTimeout(timer);
+      timer = undefined;
+      await running;
+    },
+  };
+}
+
+async function findSettlementTx(
+  client: PublicClient,
+  asset: `0x${string}`,
+  authorizer: `0x${string}`,
+  nonce: `0x${string}`,
+  lookback = 50_000n,
+): Promise<string | null> {
+  const latest = await client.getBlockNumber();
+  const logs = await client.getLogs({
+    address: asset,
+    event: eip3009Abi[1],
+    args: { authorizer, nonce },
+    fromBlock: latest > lookback ? latest - lookback : 0n,
+    toBlock: latest,
+  });
+  return logs[0]?.transactionHash ?? null;
+}

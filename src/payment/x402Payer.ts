@@ -1,0 +1,122 @@
+import { x402Client, x402HTTPClient } from "@x402/core/client";
+import type { PaymentPayload, PaymentRequired, SettleResponse } from "@x402/core/types";
+import { ExactEvmScheme } from "@x402/evm/exact/client";
+import { ExactEvmSchemeV1 } from "@x402/evm/v1";
+import type { NetworkConfig } from "../config.js";
+import { isPag0Error, Pag0Error } from "../errors.js";
+import type { Authorization } from "../ledger/ledger.js";
+import { toDecimal } from "../money.js";
+import type { Denial } from "../policy/denial.js";
+import type { Quote } from "../policy/quoteRules.js";
+import { toQuote } from "./quote.js";
+import type { Wallet } from "./wallet.js";
+
+export interface SignedPayment {
+  quote: Quote;
+  /** PAYMENT-SIGNATURE (v2) or X-PAYMENT (v1) */
+  headers: Record<string, string>;
+  authorization: Authorization;
+}
+
+export interface SignOptions {
+  /** the options policy allows; the official client picks among these only */
+  allowed: Quote[];
+  /** per-payment atomic cap, enforced again by the official client's spend controls (defence in depth) */
+  cap: bigint;
+  /**
+   * Runs with the exact option about to be signed, as the last step before the signature.
+   * Return a Denial to sign nothing.
+   */
+  beforeSign(quote: Quote): Promise<Denial | null>;
+}
+
+export interface X402Payer {
+  sign(paymentRequired: PaymentRequired, options: SignOptions): Promise<SignedPayment | Denial>;
+}
+
+/** Pays through the official x402 client, registered for the enabled networks only (v2 ids and v1 names). */
+export function createX402Payer(deps: { wallet: Wallet; networks: ReadonlyMap<string, NetworkConfig> }): X402Payer {
+  const { wallet, networks } = deps;
+  return {
+    async sign(paymentRequired, options) {
+      let veto: Denial | null = null;
+      let selected: Quote | null = null;
+      // one client per call: the hooks and caps below belong to this call alone
+      const client = new x402Client();
+      const assets: { network: string; asset: string; maxAmountPerPayment: string }[] = [];
+      for (const n of networks.values()) {
+        client.register(n.id as `${string}:${string}`, new ExactEvmScheme(wallet.signer));
+        const cap = { asset: n.usdc.address, maxAmountPerPayment: options.cap.toString() };
+        assets.push({ network: n.id, ...cap });
+        if (n.v1Name) {
+          client.registerV1(n.v1Name, new ExactEvmSchemeV1(wallet.signer));
+          assets.push({ network: n.v1Name, ...cap });
+        }
+      }
+      client.setSpendControls({
+        maxAmountPerPayment: `$${toDecimal(options.cap)}`,
+        allowedAssets: assets as never,
+      });
+      client.registerPolicy((version, reqs) =>
+        reqs.filter((r) => {
+          const q = toQuote(r, version);
+          return q !== null && options.allowed.some((a) => sameQuote(a, q));
+        }),
+      );
+      client.onBeforePaymentCreation(async ({ paymentRequired: pr, selectedRequirements }) => {
+        selected = toQuote(selectedRequirements, pr.x402Version);
+        veto = selected
+          ? await options.beforeSign(selected)
+          : {
+              kind: "denied",
+              code: "QUOTE_INVALID",
+              message: "The selected payment option is malformed.",
+              details: {},
+            };
+        return veto ? { abort: true, reason: veto.code } : undefined;
+      });
+
+      let payload: PaymentPayload;
+      try {
+        payload = await client.createPaymentPayload(paymentRequired);
+      } catch (e) {
+        if (veto) return veto;
+        if (isPag0Error(e)) throw e;
+        throw new Pag0Error("QUOTE_INVALID", "No payment option of this server can be paid under the policy.", {
+          cause: e,
+        });
+      }
+      const quote = selected as Quote | null;
+      const authorization = authorizationOf(payload);
+      if (!quote || !authorization) {
+        throw new Pag0Error("PAYMENT_FAILED", "The x402 client produced a payment Pag0 cannot track.");
+      }
+      const headers = new x402HTTPClient(client).encodePaymentSignatureHeader(payload);
+      return { quote, headers, authorization };
+    },
+  };
+}
+
+/** The settlement a paid response reports (v2 PAYMENT-RESPONSE or v1 X-PAYMENT-RESPONSE), or null. */
+export function readSettlement(getHeader: (name: string) => string | null): SettleResponse | null {
+  try {
+    return new x402HTTPClient(new x402Client()).getPaymentSettleResponse(getHeader);
+  } catch {
+    return null;
+  }
+}
+
+const sameQuote = (a: Quote, b: Quote) =>
+  a.scheme === b.scheme &&
+  a.network === b.network &&
+  a.asset.toLowerCase() === b.asset.toLowerCase() &&
+  a.payTo.toLowerCase() === b.payTo.toLowerCase() &&
+  a.amount === b.amount &&
+  a.maxTimeoutSeconds === b.maxTimeoutSeconds &&
+  a.transferMethod === b.transferMethod;
+
+function authorizationOf(payload: PaymentPayload): Authorization | null {
+  const auth = (payload.payload as { authorization?: Record<string, unknown> }).authorization;
+  if (!auth || typeof auth.from !== "string" || typeof auth.nonce !== "string") return null;
+  return { payer: auth.from, nonce: auth.nonce, validBefore: BigInt(String(auth.validBefore)) };
+}

@@ -1,0 +1,61 @@
+import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
+import type { Deps } from "../deps.js";
+import { toDecimal } from "../money.js";
+import { compose } from "../pipeline/compose.js";
+import { paymentStage } from "../pipeline/paymentStage.js";
+import { precheckStage } from "../pipeline/precheckStage.js";
+import { getBudget } from "../tools/getBudget.js";
+import { listSpend } from "../tools/listSpend.js";
+import { paidFetch } from "../tools/paidFetch.js";
+import { registerTools, type SeamDeps } from "./toolSeam.js";
+
+export const SERVER_INFO = { name: "pag0", version: "0.1.0" };
+
+/** One MCP server with the three tools, every call running policy → payment through one pipeline. */
+export function createMcpServer(deps: Deps, callerOf: SeamDeps["callerOf"]): McpServer {
+  const { config } = deps;
+  const run = compose([
+    precheckStage(config.policy),
+    paymentStage({
+      fetch: deps.fetch,
+      ledger: deps.ledger,
+      payer: deps.payer,
+      rules: {
+        usdcByNetwork: new Map([...config.networks.values()].map((n) => [n.id, n.usdc.address])),
+        allowedPayees: config.policy.allowedPayees,
+        blockedPayees: config.policy.blockedPayees,
+        perRequest: config.policy.limits.perRequest,
+        maxTimeoutSeconds: config.policy.maxTimeoutSeconds,
+      },
+      maxResponseBytes: config.upstream.maxResponseBytes,
+      reservationTtlSeconds: config.reservationTtlSeconds,
+      replayWaitMs: 30_000,
+    }),
+  ]);
+  const server = new McpServer(SERVER_INFO, { capabilities: { logging: {} }, instructions: instructions(deps) });
+  registerTools(
+    server,
+    [
+      paidFetch({ run, ledger: deps.ledger }),
+      getBudget({ ledger: deps.ledger, policy: config.policy, networks: [...config.networks.keys()] }),
+      listSpend({ ledger: deps.ledger }),
+    ],
+    { log: deps.log, callerOf },
+  );
+  return server;
+}
+
+/** What the model reads at `initialize`: the active policy, so it can plan before it spends. */
+function instructions({ config, wallet }: Deps): string {
+  const p = config.policy;
+  const hosts = p.allowedHosts.length ? ` Only these hosts: ${p.allowedHosts.join(", ")}.` : "";
+  const payer = wallet
+    ? `Payments are made in USDC from ${wallet.address} on ${[...config.networks.keys()].join(", ")}.`
+    : "No wallet is configured: paid_fetch works for free APIs only.";
+  return (
+    `Pag0 pays x402 APIs for you. Use paid_fetch to call an API; if it costs money it is paid within a budget you ` +
+    `cannot change: at most ${toDecimal(p.limits.perRequest)} USDC per request, ${toDecimal(p.limits.daily)} per day ` +
+    `and ${toDecimal(p.limits.monthly)} per month (UTC).${hosts} ${payer} Check get_budget before costly work, pass ` +
+    `maxPrice to cap one call, and reuse idempotencyKey when retrying so a request is never paid twice.`
+  );
+}

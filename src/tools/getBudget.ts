@@ -1,0 +1,70 @@
+import * as z from "zod";
+import type { Config } from "../config.js";
+import type { Ledger } from "../ledger/ledger.js";
+import { toDecimal } from "../money.js";
+import { deny } from "../policy/denial.js";
+import { defineTool } from "../server/toolSeam.js";
+import { amount } from "./schemas.js";
+
+export interface GetBudgetDeps {
+  ledger: Ledger;
+  policy: Config["policy"];
+  networks: string[];
+}
+
+const pair = z.object({ today: amount, month: amount });
+
+export const getBudget = (deps: GetBudgetDeps) =>
+  defineTool({
+    name: "get_budget",
+    title: "Budget",
+    description: "Show the spend limits, what was spent and reserved today and this month (UTC), and what remains.",
+    inputSchema: {
+      principal: z.string().optional().describe("Operators only: whose budget to show. Omit for your own."),
+    },
+    outputSchema: {
+      currency: z.literal("USDC"),
+      limits: z.object({ perRequest: amount, daily: amount, monthly: amount }),
+      spent: pair,
+      reserved: amount,
+      remaining: pair,
+      resetsAt: z.object({ day: z.string(), month: z.string() }),
+      policy: z.object({
+        allowedHosts: z.array(z.string()),
+        blockedHosts: z.array(z.string()),
+        networks: z.array(z.string()),
+        approvalThreshold: amount.nullable(),
+      }),
+    },
+    annotations: { readOnlyHint: true, idempotentHint: true, openWorldHint: false },
+    async handler(input, tool) {
+      if (input.principal && input.principal !== tool.principal && !tool.isOperator) {
+        return deny("FORBIDDEN", "Only an operator can read another principal's budget.");
+      }
+      const principal = input.principal ?? tool.principal;
+      const s = await deps.ledger.budgetStatus(principal);
+      if (!s) return deny("INVALID_INPUT", `No budget is configured for principal ${principal}.`);
+      return {
+        currency: "USDC" as const,
+        limits: {
+          perRequest: toDecimal(s.limits.perRequest),
+          daily: toDecimal(s.limits.daily),
+          monthly: toDecimal(s.limits.monthly),
+        },
+        spent: { today: toDecimal(s.spent.today), month: toDecimal(s.spent.month) },
+        reserved: toDecimal(s.reserved.month),
+        remaining: { today: toDecimal(s.remaining.today), month: toDecimal(s.remaining.month) },
+        resetsAt: { day: s.resetsAt.day.toISOString(), month: s.resetsAt.month.toISOString() },
+        policy: {
+          allowedHosts: deps.policy.allowedHosts,
+          blockedHosts: deps.policy.blockedHosts,
+          networks: deps.networks,
+          approvalThreshold:
+            deps.policy.approvalThreshold === undefined ? null : toDecimal(deps.policy.approvalThreshold),
+        },
+      };
+    },
+    text: (o) =>
+      `Spent ${o.spent.today} of ${o.limits.daily} USDC today and ${o.spent.month} of ${o.limits.monthly} this month; ` +
+      `${o.remaining.today} left today (${o.reserved} reserved in flight). Per request at most ${o.limits.perRequest}.`,
+  });

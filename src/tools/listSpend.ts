@@ -1,0 +1,93 @@
+import * as z from "zod";
+import type { Ledger, SpendRow } from "../ledger/ledger.js";
+import { toDecimal } from "../money.js";
+import { deny } from "../policy/denial.js";
+import { defineTool } from "../server/toolSeam.js";
+import { amount, spendStatus } from "./schemas.js";
+
+const isoDate = z.iso.datetime({ offset: true });
+
+const item = z.object({
+  receiptId: z.string(),
+  at: z.string(),
+  principal: z.string(),
+  method: z.string(),
+  url: z.string(),
+  host: z.string(),
+  status: spendStatus,
+  amount,
+  asset: z.string(),
+  network: z.string(),
+  payTo: z.string(),
+  txHash: z.string().nullable(),
+  cached: z.boolean(),
+  saved: amount,
+  audit: z.object({ status: z.string(), batchId: z.string().nullable(), anchorTx: z.string().nullable() }),
+});
+
+export const listSpend = (deps: { ledger: Ledger }) =>
+  defineTool({
+    name: "list_spend",
+    title: "Spend history",
+    description: "List payments (newest first) with their amounts, payees, status and settlement transactions.",
+    inputSchema: {
+      since: isoDate.optional().describe("Only payments at or after this ISO 8601 time."),
+      until: isoDate.optional().describe("Only payments before this ISO 8601 time."),
+      host: z.string().optional().describe("Only payments to this host."),
+      status: spendStatus.optional().describe("Only payments in this state, e.g. settled or unknown."),
+      limit: z.number().int().min(1).max(100).default(20).describe("Page size, at most 100."),
+      cursor: z.string().optional().describe("The nextCursor of the previous page."),
+      principal: z.string().optional().describe("Operators only: whose spend to list. Omit for your own."),
+    },
+    outputSchema: {
+      items: z.array(item),
+      nextCursor: z.string().nullable(),
+      totals: z.object({ spent: amount, saved: amount, count: z.number() }),
+    },
+    annotations: { readOnlyHint: true, idempotentHint: true, openWorldHint: false },
+    async handler(input, tool) {
+      if (input.principal && input.principal !== tool.principal && !tool.isOperator) {
+        return deny("FORBIDDEN", "Only an operator can list another principal's spend.");
+      }
+      const page = await deps.ledger.listSpend({
+        principal: input.principal ?? (tool.isOperator ? null : tool.principal),
+        since: input.since ? new Date(input.since) : undefined,
+        until: input.until ? new Date(input.until) : undefined,
+        host: input.host,
+        status: input.status,
+        limit: input.limit,
+        cursor: input.cursor,
+      });
+      return {
+        items: page.items.map(toItem),
+        nextCursor: page.nextCursor,
+        totals: { spent: toDecimal(page.totals.spent), saved: "0.00", count: page.totals.count },
+      };
+    },
+    text: (o) =>
+      `${o.totals.count} payment(s), ${o.totals.spent} USDC spent.` +
+      o.items
+        .map((i) => `\n${i.at} ${i.status} ${i.amount} USDC ${i.method} ${i.url}${i.txHash ? ` tx ${i.txHash}` : ""}`)
+        .join(""),
+  });
+
+function toItem(r: SpendRow): z.infer<typeof item> {
+  return {
+    receiptId: r.id,
+    at: r.createdAt.toISOString(),
+    principal: r.principal,
+    method: r.request.method,
+    url: r.request.url,
+    host: r.request.host,
+    status: r.status,
+    amount: toDecimal(r.amount),
+    asset: r.quote.asset,
+    network: r.quote.network,
+    payTo: r.quote.payTo,
+    txHash: r.txHash,
+    cached: false,
+    saved: "0.00",
+    // anchoring on SKALE arrives with the audit stage; until then every receipt waits in the ledger
+    audit: { status: "pending", batchId: null, anchorTx: null },
+  };
+}

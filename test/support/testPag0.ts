@@ -1,0 +1,82 @@
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { Writable } from "node:stream";
+import { Client } from "@modelcontextprotocol/sdk/client/index.js";
+import { InMemoryTransport } from "@modelcontextprotocol/sdk/inMemory.js";
+import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
+import { type Config, loadConfig } from "../../src/config.js";
+import { createDeps, type Deps } from "../../src/deps.js";
+import type { BudgetLimits, Ledger } from "../../src/ledger/ledger.js";
+import { createLogger } from "../../src/logger.js";
+import { createMcpServer } from "../../src/server/createMcpServer.js";
+import type { World } from "../world/world.js";
+
+export interface TestPag0Options {
+  world: World;
+  /** one shared ledger per test file; each TestPag0 gets its own principal on it */
+  ledger: Ledger;
+  principal?: string;
+  limits?: Partial<BudgetLimits>;
+  /** a funded payer key; omit for a Pag0 without a wallet */
+  payerKey?: `0x${string}`;
+  env?: Record<string, string>;
+  fetch?: Deps["fetch"];
+}
+
+export interface TestPag0 {
+  client: Client;
+  deps: Deps;
+  config: Config;
+  principal: string;
+  /** every log line written, for secret scans */
+  logs: string[];
+  call(name: string, args?: Record<string, unknown>): Promise<CallToolResult & { structuredContent?: any }>;
+  close(): Promise<void>;
+}
+
+let seq = 0;
+
+/** A Pag0 wired to a local x402 world and driven by the real MCP SDK client over an in-memory transport. */
+export async function startTestPag0(o: TestPag0Options): Promise<TestPag0> {
+  const principal = o.principal ?? `p${process.pid}-${++seq}-${Date.now()}`;
+  const dir = mkdtempSync(join(tmpdir(), "pag0-test-"));
+  const configFile = join(dir, "pag0.json");
+  writeFileSync(configFile, JSON.stringify({ networks: [o.world.networkConfig] }));
+  const config = loadConfig({
+    PAG0_CONFIG: configFile,
+    PAG0_DATA_DIR: dir,
+    PAG0_ALLOW_PRIVATE_HOSTS: "true",
+    LOG_LEVEL: "debug",
+    ...(o.payerKey ? { WALLET_PRIVATE_KEY: o.payerKey } : {}),
+    ...o.env,
+  });
+  const limits = { ...config.policy.limits, ...o.limits };
+  await o.ledger.upsertPrincipal(principal, limits);
+  const logs: string[] = [];
+  const sink = new Writable({
+    write(chunk, _enc, cb) {
+      logs.push(String(chunk));
+      cb();
+    },
+  });
+  const deps = createDeps(config, createLogger("debug", sink), { ledger: o.ledger, fetch: o.fetch });
+  const server = createMcpServer(deps, () => ({ principal, isOperator: false }));
+  const client = new Client({ name: "pag0-test", version: "0" });
+  const [clientSide, serverSide] = InMemoryTransport.createLinkedPair();
+  await Promise.all([server.connect(serverSide), client.connect(clientSide)]);
+  // like a real host: the client now validates every structuredContent against the published output schemas
+  await client.listTools();
+  return {
+    client,
+    deps,
+    config,
+    principal,
+    logs,
+    call: (name, args = {}) => client.callTool({ name, arguments: args }) as never,
+    async close() {
+      await client.close();
+      await server.close();
+    },
+  };
+}

@@ -1,0 +1,145 @@
+import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import type { Ledger } from "../../src/ledger/ledger.js";
+import { createReconciler } from "../../src/payment/reconciler.js";
+import { openTestLedger } from "../support/testLedger.js";
+import { startTestPag0, type TestPag0 } from "../support/testPag0.js";
+import { startWorld, type World } from "../world/world.js";
+
+let world: World;
+let ledger: Ledger;
+const started: TestPag0[] = [];
+
+beforeAll(async () => {
+  [world, ledger] = await Promise.all([startWorld(), openTestLedger()]);
+});
+afterAll(async () => {
+  await Promise.all(started.map((p) => p.close()));
+  await ledger?.close();
+  await world?.stop();
+});
+
+async function pag0With(payerAmount = 100_000_000n, options: Partial<Parameters<typeof startTestPag0>[0]> = {}) {
+  const payer = await world.newPayer(payerAmount);
+  const pag0 = await startTestPag0({ world, ledger, payerKey: payer.key, ...options });
+  started.push(pag0);
+  return { pag0, payer };
+}
+
+const reconcilerOf = (pag0: TestPag0) =>
+  createReconciler({
+    ledger,
+    networks: pag0.config.networks,
+    log: pag0.deps.log,
+    signedGraceMs: 0,
+    expirySkewSeconds: 0,
+  });
+
+describe("paid_fetch outcomes", () => {
+  test("behavior: the facilitator refuses a payer without funds: PAYMENT_FAILED, reservation released", async () => {
+    const { pag0, payer } = await pag0With(0n);
+    const url = world.v2.route({ price: 10_000n });
+    const res = await pag0.call("paid_fetch", { url });
+    expect(res.structuredContent.error.code).toBe("PAYMENT_FAILED");
+    expect(res.structuredContent.error.message).toMatch(/insufficient/i);
+    expect(pag0.deps.wallet?.signatureCount).toBe(1);
+    expect(await world.balanceOf(payer.address)).toBe(0n);
+    const budget = (await pag0.call("get_budget", {})).structuredContent;
+    expect(budget.spent.today).toBe("0.00");
+    expect(budget.reserved).toBe("0.00");
+    const spend = (await pag0.call("list_spend", {})).structuredContent;
+    expect(spend.items[0]).toMatchObject({ status: "released", txHash: null });
+  });
+
+  test("behavior: settled then dropped: PAYMENT_OUTCOME_UNKNOWN, held, then the reconciler records the settlement", async () => {
+    const { pag0, payer } = await pag0With();
+    const url = world.v2.route({ price: 20_000n, misbehave: "drop-after-settle" });
+    const res = await pag0.call("paid_fetch", { url });
+    expect(res.structuredContent.error.code).toBe("PAYMENT_OUTCOME_UNKNOWN");
+    const receiptId = res.structuredContent.error.details.receiptId;
+    expect(await world.balanceOf(payer.address)).toBe(100_000_000n - 20_000n);
+    expect((await pag0.call("get_budget", {})).structuredContent.reserved).toBe("0.02");
+    expect((await pag0.call("list_spend", {})).structuredContent.items[0]).toMatchObject({
+      receiptId,
+      status: "unknown",
+    });
+
+    const report = await reconcilerOf(pag0).runOnce();
+
+    expect(report.settled).toBeGreaterThanOrEqual(1);
+    const item = (await pag0.call("list_spend", {})).structuredContent.items[0];
+    expect(item).toMatchObject({ receiptId, status: "settled", amount: "0.02" });
+    const settledTx = world.settlements.find((s) => s.payer?.toLowerCase() === payer.address.toLowerCase());
+    expect(item.txHash).toBe(settledTx?.transaction);
+    const budget = (await pag0.call("get_budget", {})).structuredContent;
+    expect(budget).toMatchObject({ reserved: "0.00", spent: { today: "0.02" } });
+  });
+
+  test("behavior: signed but never settled: held while the authorization is valid, released once it expired", async () => {
+    const { pag0, payer } = await pag0With();
+    const url = world.v2.route({ price: 20_000n, maxTimeoutSeconds: 2, misbehave: "drop-before-settle" });
+    const res = await pag0.call("paid_fetch", { url });
+    expect(res.structuredContent.error.code).toBe("PAYMENT_OUTCOME_UNKNOWN");
+    const reconciler = reconcilerOf(pag0);
+
+    const early = await reconciler.runOnce();
+    expect(early.undecided).toBeGreaterThanOrEqual(1);
+    expect((await pag0.call("get_budget", {})).structuredContent.reserved).toBe("0.02");
+
+    await new Promise((r) => setTimeout(r, 3_000)); // let validBefore (now + 2 s) pass
+    await reconciler.runOnce();
+    const item = (await pag0.call("list_spend", {})).structuredContent.items[0];
+    expect(item).toMatchObject({ status: "released", txHash: null });
+    expect((await pag0.call("get_budget", {})).structuredContent).toMatchObject({
+      reserved: "0.00",
+      spent: { today: "0.00" },
+    });
+    expect(await world.balanceOf(payer.address)).toBe(100_000_000n);
+  });
+
+  test("behavior: an upstream body over the cap is truncated while streaming, never loaded whole", async () => {
+    const { pag0 } = await pag0With(100_000_000n, { env: { PAG0_MAX_RESPONSE_BYTES: "65536" } });
+    const url = world.v2.route({ free: true, streamBytes: 50 * 1024 * 1024 });
+    const out = (await pag0.call("paid_fetch", { url })).structuredContent;
+    expect(out.truncated).toBe(true);
+    expect(Buffer.from(out.body, out.bodyEncoding === "base64" ? "base64" : "utf8").length).toBeLessThanOrEqual(65536);
+    // the server stopped writing long before 50 MB: the body was cut off, not buffered
+    await new Promise((r) => setTimeout(r, 200));
+    expect(world.v2.stats(url).bytesSent).toBeLessThan(10 * 1024 * 1024);
+  });
+});
+
+describe("paid_fetch with the ledger down", () => {
+  test("behavior: LEDGER_UNAVAILABLE and no signature; free calls still work", async () => {
+    const broken = await openTestLedger();
+    const payer = await world.newPayer();
+    const pag0 = await startTestPag0({ world, ledger: broken, payerKey: payer.key });
+    started.push(pag0);
+    await broken.close();
+
+    const res = await pag0.call("paid_fetch", { url: world.v2.route({ price: 10_000n }) });
+
+    expect(res.structuredContent.error.code).toBe("LEDGER_UNAVAILABLE");
+    expect(pag0.deps.wallet?.signatureCount).toBe(0);
+    expect(await world.balanceOf(payer.address)).toBe(100_000_000n);
+    const free = await pag0.call("paid_fetch", { url: world.v2.route({ free: true }) });
+    expect(free.structuredContent).toMatchObject({ status: 200, payment: null, budget: null });
+  });
+});
+
+describe("secrets", () => {
+  test("behavior: the wallet key appears in no log line and no tool result", async () => {
+    const { pag0, payer } = await pag0With();
+    const results = [
+      await pag0.call("paid_fetch", { url: world.v2.route({ price: 10_000n }) }),
+      await pag0.call("paid_fetch", { url: world.v2.route({ price: 10_000n, misbehave: "drop-after-settle" }) }),
+      await pag0.call("paid_fetch", { url: world.v2.route({ price: 9_000_000n }) }),
+      await pag0.call("paid_fetch", { url: "http://[::1" }),
+      await pag0.call("get_budget", {}),
+      await pag0.call("list_spend", {}),
+    ];
+    const keyHex = payer.key.slice(2).toLowerCase();
+    const everything = (JSON.stringify(results) + pag0.logs.join("")).toLowerCase();
+    expect(pag0.logs.length).toBeGreaterThan(0);
+    expect(everything).not.toContain(keyHex);
+  });
+});
