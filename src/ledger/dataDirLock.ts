@@ -3,7 +3,7 @@ import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, statSync, unli
 import { hostname } from "node:os";
 import { dirname, resolve } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
-import { Pag0Error } from "../errors.js";
+import { LedgerUnavailableError } from "../errors.js";
 
 // Hand-written because PGlite has no inter-process lock and proper-lockfile is not a dependency (and its
 // mtime-based staleness cannot tell a slow owner from a dead one; a pid can).
@@ -15,18 +15,19 @@ interface LockOwner {
   token: string;
 }
 
-/** Another process (named by pid) owns the embedded ledger's data dir; opening it too would corrupt it. */
-export class DataDirLockedError extends Pag0Error {
+/**
+ * Another process (named by pid) owns the embedded ledger's data dir; opening it too would corrupt it.
+ * A `LedgerUnavailableError` (nothing can be paid) whose message says who holds the dir.
+ */
+export class DataDirLockedError extends LedgerUnavailableError {
   readonly pid: number;
 
   constructor(dataDir: string, owner: LockOwner) {
+    super(null);
     const where = owner.host === hostname() ? "" : ` on ${owner.host}`;
-    super(
-      "LEDGER_UNAVAILABLE",
-      `The ledger data dir ${dataDir} is in use by another Pag0 process (pid ${owner.pid}${where}); stop it or use another data dir.`,
-      { details: { dataDir, pid: owner.pid, host: owner.host } },
-    );
+    this.message = `The ledger data dir ${dataDir} is in use by another Pag0 process (pid ${owner.pid}${where}), so nothing can be paid here; stop it or use another data dir.`;
     this.pid = owner.pid;
+    Object.assign(this.details, { dataDir, pid: owner.pid, host: owner.host });
   }
 }
 

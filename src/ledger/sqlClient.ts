@@ -1,5 +1,6 @@
 import { createHash } from "node:crypto";
 import { readdir, readFile } from "node:fs/promises";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { Ledger } from "./ledger.js";
 
@@ -83,7 +84,7 @@ export async function readMigrations(dir: string): Promise<Migration[]> {
   if (names.length === 0) throw new Error(`no migrations (YYYYMMDDhhmmss_name.sql) in ${dir}`);
   return Promise.all(
     names.map(async (name) => {
-      const sql = await readFile(`${dir}/${name}`, "utf8");
+      const sql = await readFile(join(dir, name), "utf8");
       return { name, sql, checksum: createHash("sha256").update(sql).digest("hex") };
     }),
   );

@@ -53,7 +53,8 @@ describe("openPglite", () => {
     expect(first.migrated).toEqual(["20261126000000_ledger.sql"]);
     const refused = await openPglite({ dataDir }).catch((e) => e);
     expect(refused).toBeInstanceOf(DataDirLockedError);
-    expect(refused).toMatchObject({ pid: process.pid, code: "LEDGER_UNAVAILABLE" });
+    expect(refused).toBeInstanceOf(LedgerUnavailableError); // fail closed: nothing is paid
+    expect(refused).toMatchObject({ pid: process.pid, code: "LEDGER_UNAVAILABLE", details: { pid: process.pid } });
     expect(refused.message).toContain(`pid ${process.pid}`);
 
     const ledger = sqlLedger(first);

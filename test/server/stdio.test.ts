@@ -1,9 +1,7 @@
-import { mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
-import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
+import type { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { pag0StdioTransport } from "../support/pag0StdioTransport.js";
 import { startWorld, type World } from "../world/world.js";
 
 let world: World;
@@ -15,21 +13,7 @@ const stderr: string[] = [];
 beforeAll(async () => {
   world = await startWorld();
   payer = await world.newPayer();
-  const dir = mkdtempSync(join(tmpdir(), "pag0-stdio-"));
-  writeFileSync(join(dir, "pag0.json"), JSON.stringify({ networks: [world.networkConfig] }));
-  transport = new StdioClientTransport({
-    command: process.execPath,
-    args: ["--import", "tsx", "src/cli.ts", "stdio"],
-    env: {
-      PATH: process.env.PATH ?? "",
-      PAG0_CONFIG: join(dir, "pag0.json"),
-      PAG0_DATA_DIR: join(dir, "data"),
-      PAG0_ALLOW_PRIVATE_HOSTS: "true",
-      WALLET_PRIVATE_KEY: payer.key,
-      LOG_LEVEL: "debug",
-    },
-    stderr: "pipe",
-  });
+  transport = pag0StdioTransport(world, { WALLET_PRIVATE_KEY: payer.key, LOG_LEVEL: "debug" });
   transport.stderr?.on("data", (d) => stderr.push(String(d)));
   client = new Client({ name: "stdio-test", version: "0" });
   await client.connect(transport);

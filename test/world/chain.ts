@@ -45,7 +45,9 @@ export async function startChain(options: StartChainOptions = {}): Promise<Chain
   const configPath = join(configDir, "hardhat.config.cjs");
   writeFileSync(
     configPath,
-    `module.exports = { networks: { hardhat: { chainId: ${chainId}, accounts: { count: 1 } } } };\n`,
+    // Same-second blocks keep chain time on the wall clock: otherwise every automined block adds a second, and
+    // after a burst of payments block.timestamp runs past the validBefore the client derived from Date.now().
+    `module.exports = { networks: { hardhat: { chainId: ${chainId}, accounts: { count: 1 }, allowBlocksWithSameTimestamp: true } } };\n`,
   );
 
   const cli = createRequire(import.meta.url).resolve("hardhat/internal/cli/cli");
