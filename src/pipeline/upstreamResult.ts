@@ -62,7 +62,7 @@ export async function replayOutcome(ledger: Ledger, row: SpendRow, waitMs: numbe
   if (current.status === "released" || current.status === "expired") {
     return deny(
       "PAYMENT_FAILED",
-      "The earlier attempt with this idempotencyKey was not paid; retry to try again.",
+      "The earlier attempt with this idempotencyKey was not paid. Use a new idempotencyKey to try again.",
       details,
     );
   }

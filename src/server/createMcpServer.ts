@@ -1,9 +1,7 @@
 import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import type { Deps } from "../deps.js";
 import { toDecimal } from "../money.js";
-import { compose } from "../pipeline/compose.js";
-import { paymentStage } from "../pipeline/paymentStage.js";
-import { precheckStage } from "../pipeline/precheckStage.js";
+import { createPipeline } from "../pipeline/createPipeline.js";
 import { getBudget } from "../tools/getBudget.js";
 import { listSpend } from "../tools/listSpend.js";
 import { paidFetch } from "../tools/paidFetch.js";
@@ -14,24 +12,7 @@ export const SERVER_INFO = { name: "pag0", version: "0.1.0" };
 /** One MCP server with the three tools, every call running policy → payment through one pipeline. */
 export function createMcpServer(deps: Deps, callerOf: SeamDeps["callerOf"]): McpServer {
   const { config } = deps;
-  const run = compose([
-    precheckStage(config.policy),
-    paymentStage({
-      fetch: deps.fetch,
-      ledger: deps.ledger,
-      payer: deps.payer,
-      rules: {
-        usdcByNetwork: new Map([...config.networks.values()].map((n) => [n.id, n.usdc.address])),
-        allowedPayees: config.policy.allowedPayees,
-        blockedPayees: config.policy.blockedPayees,
-        perRequest: config.policy.limits.perRequest,
-        maxTimeoutSeconds: config.policy.maxTimeoutSeconds,
-      },
-      maxResponseBytes: config.upstream.maxResponseBytes,
-      reservationTtlSeconds: config.reservationTtlSeconds,
-      replayWaitMs: 30_000,
-    }),
-  ]);
+  const run = createPipeline(deps);
   const server = new McpServer(SERVER_INFO, { capabilities: { logging: {} }, instructions: instructions(deps) });
   registerTools(
     server,

@@ -1,6 +1,8 @@
+import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import type { Ledger } from "../../src/ledger/ledger.js";
 import { createReconciler } from "../../src/payment/reconciler.js";
+import { createPipeline } from "../../src/pipeline/createPipeline.js";
 import { openTestLedger } from "../support/testLedger.js";
 import { startTestPag0, type TestPag0 } from "../support/testPag0.js";
 import { startWorld, type World } from "../world/world.js";
@@ -141,5 +143,41 @@ describe("secrets", () => {
     const everything = (JSON.stringify(results) + pag0.logs.join("")).toLowerCase();
     expect(pag0.logs.length).toBeGreaterThan(0);
     expect(everything).not.toContain(keyHex);
+  });
+});
+
+describe("paid_fetch cancellation", () => {
+  test("behavior: cancelled while its budget is reserved: nothing is signed and the hold is released", async () => {
+    const { pag0, payer } = await pag0With();
+    const cancel = new AbortController();
+    // the cancellation arrives while the ledger is reserving, the last moment before signing
+    const cancellingLedger: Ledger = {
+      ...ledger,
+      reserve: async (input) => {
+        const r = await ledger.reserve(input);
+        cancel.abort();
+        return r;
+      },
+    };
+    const run = createPipeline({ ...pag0.deps, ledger: cancellingLedger });
+    const url = world.v2.route({ price: 10_000n });
+
+    const outcome = await run({
+      principal: pag0.principal,
+      request: { method: "GET", url: new URL(url), headers: {}, body: undefined },
+      maxPrice: undefined,
+      idempotencyKey: randomUUID(),
+      cacheMode: "default",
+      signal: cancel.signal,
+      log: pag0.deps.log,
+    });
+
+    expect(outcome).toMatchObject({ kind: "denied", code: "PAYMENT_FAILED" });
+    expect(pag0.deps.wallet?.signatureCount).toBe(0);
+    expect(world.v2.stats(url).paymentsReceived).toBe(0);
+    expect(await world.balanceOf(payer.address)).toBe(100_000_000n);
+    const item = (await pag0.call("list_spend", {})).structuredContent.items[0];
+    expect(item).toMatchObject({ status: "released" });
+    expect((await pag0.call("get_budget", {})).structuredContent.reserved).toBe("0.00");
   });
 });
