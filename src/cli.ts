@@ -1,41 +1,37 @@
 #!/usr/bin/env node
-import { ConfigError, loadConfig } from "./config.js";
-import { createDeps } from "./deps.js";
-import { createLogger } from "./logger.js";
-import { runStdio } from "./server/stdio.js";
+import type { Command } from "./commands/command.js";
+import { demo } from "./commands/demo.js";
+import { stdio } from "./commands/stdio.js";
+import { ConfigError } from "./config.js";
 
-const USAGE = `Usage: pag0 <command>
+/** Every `pag0` subcommand, one file each in src/commands. */
+const COMMANDS: Record<string, Command> = {
+  stdio,
+  demo,
+};
 
-Commands:
-  stdio     serve the MCP tools over stdio (Claude Desktop, Claude Code, Cursor)
-  demo      run the whole offline x402 world end to end (local chain, facilitator, paid APIs)
-  help      show this message
+const usage = () =>
+  [
+    "Usage: pag0 <command>",
+    "",
+    "Commands:",
+    ...Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(10)}${c.summary}`),
+    "",
+    "Configuration comes from the environment (and the JSON file named by PAG0_CONFIG); see README.md.",
+    "",
+  ].join("\n");
 
-Configuration comes from the environment (and the JSON file named by PAG0_CONFIG); see README.md.`;
-
-async function main(argv: string[]): Promise<number> {
-  const [command = "help"] = argv;
-  switch (command) {
-    case "stdio": {
-      const config = loadConfig();
-      const log = createLogger(config.logLevel);
-      await runStdio(createDeps(config, log));
-      return 0;
-    }
-    case "demo": {
-      // the demo drives the test world (a local chain and paid APIs), which lives in the source checkout
-      process.stderr.write("pag0 demo runs from a source checkout: git clone, then `npm install && npm run demo`.\n");
-      return 2;
-    }
-    case "help":
-    case "--help":
-    case "-h":
-      process.stderr.write(`${USAGE}\n`);
-      return 0;
-    default:
-      process.stderr.write(`pag0: unknown command "${command}"\n\n${USAGE}\n`);
-      return 2;
+async function main([name = "help", ...args]: string[]): Promise<number> {
+  if (name === "help" || name === "--help" || name === "-h") {
+    process.stderr.write(usage());
+    return 0;
   }
+  const command = COMMANDS[name];
+  if (!command) {
+    process.stderr.write(`pag0: unknown command "${name}"\n\n${usage()}`);
+    return 2;
+  }
+  return command.run(args);
 }
 
 main(process.argv.slice(2)).then(
