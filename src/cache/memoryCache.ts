@@ -1,0 +1,26 @@
+import { LRUCache } from "lru-cache";
+import type { ResponseCache } from "./responseCache.js";
+
+/**
+ * The default cache: in this process, bounded by bytes (keys and values as UTF-8), least recently used first out.
+ * @example const cache = memoryCache({ maxBytes: 64 * 1024 * 1024 });
+ */
+export function memoryCache(options: { maxBytes: number }): ResponseCache {
+  const lru = new LRUCache<string, string>({
+    maxSize: options.maxBytes,
+    sizeCalculation: (value, key) => Buffer.byteLength(value) + Buffer.byteLength(key),
+  });
+  return {
+    kind: "memory",
+    get: async (key) => lru.get(key) ?? null,
+    async set(key, value, ttlSeconds) {
+      lru.set(key, value, { ttl: ttlSeconds * 1000 });
+    },
+    async delete(key) {
+      lru.delete(key);
+    },
+    async close() {
+      lru.clear();
+    },
+  };
+}

@@ -1,0 +1,22 @@
+import { afterAll } from "vitest";
+import { MIGRATIONS_DIR } from "../../src/deps.js";
+import { migratePostgres } from "../../src/ledger/migratePostgres.js";
+import { openPglite } from "../../src/ledger/pgliteClient.js";
+import { openPostgres } from "../../src/ledger/postgresClient.js";
+import { sqlLedger } from "../../src/ledger/sqlLedger.js";
+import { createThrowawayDb, type ThrowawayDb } from "../support/throwawayDb.js";
+import { describeCacheHits } from "./describeCacheHits.js";
+
+let db: ThrowawayDb | undefined;
+afterAll(async () => {
+  await db?.drop();
+});
+
+describeCacheHits("pglite (in memory)", async () => sqlLedger(await openPglite()));
+
+describeCacheHits("postgres 15 (postgres.js)", async () => {
+  db = await createThrowawayDb();
+  const client = openPostgres(db.url);
+  await migratePostgres(client.sql, MIGRATIONS_DIR);
+  return sqlLedger(client);
+});
