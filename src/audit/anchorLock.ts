@@ -1,0 +1,54 @@
+import postgres from "postgres";
+
+/**
+ * Leadership for one background job per database (the anchorer; deps.ts also gives one to the reconciler): only the
+ * holder runs it. The anchorer's correctness does not rest on it (the SQL refuses a stale seal and the contract a
+ * repeated or gapped batch); it keeps a second instance from paying gas for transactions the contract would revert.
+ */
+export interface AnchorLock {
+  /** True while this process holds the lock; takes it when free. Cheap enough to call on every tick. */
+  acquire(): Promise<boolean>;
+  release(): Promise<void>;
+}
+
+/** The embedded ledger: this process owns the data dir (see dataDirLock.ts), so it owns the job too. */
+export const processLock = (): AnchorLock => ({ acquire: async () => true, release: async () => {} });
+
+/** Advisory lock key of the anchorer ("pag0" audit, 2); audit_create_batch's transaction lock is …1. */
+export const ANCHORER_LOCK_KEY = 7061673002n;
+
+/**
+ * A session-level `pg_try_advisory_lock` on a dedicated postgres.js connection: it is released when this process
+ * or its connection dies, so a standby takes over on its next tick. Written here because pooled queries run on
+ * any session; the connection is kept alone (max 1) and checked in `pg_locks` before each tick, since a silent
+ * reconnect would otherwise lose the lock unnoticed.
+ */
+export function postgresAdvisoryLock(url: string, key: bigint = ANCHORER_LOCK_KEY): AnchorLock {
+  let sql: postgres.Sql | null = null;
+  const classid = Number(key >> 32n);
+  const objid = Number(key & 0xffffffffn);
+  return {
+    async acquire() {
+      sql ??= postgres(url, {
+        max: 1,
+        idle_timeout: 0,
+        onnotice: () => {},
+        connection: { application_name: "pag0-anchorer" },
+      });
+      const [held] = await sql`
+        select exists (select 1 from pg_locks
+                        where locktype = 'advisory' and pid = pg_backend_pid() and granted
+                          and classid = ${classid} and objid = ${objid} and objsubid = 1) as ok`;
+      if (held?.ok) return true;
+      const [taken] = await sql`select pg_try_advisory_lock(${key.toString()}::bigint) as ok`;
+      return taken?.ok === true;
+    },
+    async release() {
+      const s = sql;
+      sql = null;
+      if (!s) return;
+      await s`select pg_advisory_unlock_all()`.catch(() => {});
+      await s.end({ timeout: 5 });
+    },
+  };
+}
