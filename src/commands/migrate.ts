@@ -1,0 +1,32 @@
+import { loadConfig } from "../config.js";
+import { MIGRATIONS_DIR } from "../deps.js";
+import { migratePostgres } from "../ledger/migratePostgres.js";
+import { openPostgres } from "../ledger/postgresClient.js";
+import type { Command } from "./command.js";
+
+export const migrate: Command = {
+  summary: "apply supabase/migrations to DATABASE_URL (once, however many run at the same time)",
+  async run() {
+    const config = loadConfig();
+    if (config.ledger.kind !== "postgres") {
+      process.stderr.write(
+        config.ledger.kind === "supabase"
+          ? "pag0 migrate needs DATABASE_URL (the project's connection string); or apply supabase/migrations with `supabase db push`.\n"
+          : "pag0 migrate needs DATABASE_URL; the embedded ledger migrates itself when it opens.\n",
+      );
+      return 2;
+    }
+    const db = openPostgres(config.ledger.url, { connectTimeoutMs: config.ledger.timeoutMs, max: 1 });
+    try {
+      const applied = await migratePostgres(db.sql, MIGRATIONS_DIR);
+      process.stderr.write(
+        applied.length === 0
+          ? "pag0 migrate: the database is up to date\n"
+          : `pag0 migrate: applied ${applied.length} migration(s):\n${applied.map((m) => `  ${m}\n`).join("")}`,
+      );
+      return 0;
+    } finally {
+      await db.close();
+    }
+  },
+};

@@ -1,0 +1,87 @@
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { Client } from "@modelcontextprotocol/sdk/client/index.js";
+import { InMemoryTransport } from "@modelcontextprotocol/sdk/inMemory.js";
+import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { loadConfig } from "../../src/config.js";
+import { createDeps, type Deps, LOCAL_PRINCIPAL, MIGRATIONS_DIR } from "../../src/deps.js";
+import { migratePostgres } from "../../src/ledger/migratePostgres.js";
+import { openPostgres } from "../../src/ledger/postgresClient.js";
+import { createLogger } from "../../src/logger.js";
+import { createMcpServer } from "../../src/server/createMcpServer.js";
+import { startTcpProxy, type TcpProxy } from "../support/tcpProxy.js";
+import { createThrowawayDb, type ThrowawayDb } from "../support/throwawayDb.js";
+import { startWorld, type World } from "../world/world.js";
+
+// Invariant 4 (fail closed for money) on a Postgres ledger that goes away and comes back.
+const PRICE = 10_000n;
+
+let world: World;
+let db: ThrowawayDb;
+let proxy: TcpProxy;
+let deps: Deps;
+let client: Client;
+const dir = mkdtempSync(join(tmpdir(), "pag0-outage-"));
+
+beforeAll(async () => {
+  [world, db] = await Promise.all([startWorld(), createThrowawayDb()]);
+  const admin = openPostgres(db.url, { max: 1 });
+  await migratePostgres(admin.sql, MIGRATIONS_DIR);
+  await admin.close();
+  proxy = await startTcpProxy(5432); // Pag0 reaches Postgres only through this, so the test can "stop" it
+  writeFileSync(join(dir, "pag0.json"), JSON.stringify({ networks: [world.networkConfig] }));
+  const payer = await world.newPayer();
+  const config = loadConfig({
+    PAG0_CONFIG: join(dir, "pag0.json"),
+    PAG0_DATA_DIR: dir,
+    PAG0_ALLOW_PRIVATE_HOSTS: "true",
+    PAG0_CACHE: "false",
+    WALLET_PRIVATE_KEY: payer.key,
+    DATABASE_URL: db.url.replace(":5432/", `:${proxy.port}/`),
+    PAG0_LEDGER_TIMEOUT_MS: "3000",
+  });
+  deps = createDeps(config, createLogger("silent"));
+  const server = createMcpServer(deps, () => ({ principal: LOCAL_PRINCIPAL, scopes: ["operator"] }));
+  client = new Client({ name: "outage-test", version: "0" });
+  const [a, b] = InMemoryTransport.createLinkedPair();
+  await Promise.all([server.connect(b), client.connect(a)]);
+});
+afterAll(async () => {
+  await client?.close();
+  await deps?.ledger.close();
+  await proxy?.close();
+  await db?.drop();
+  await world?.stop();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+const call = (args: Record<string, unknown>) =>
+  client.callTool({ name: "paid_fetch", arguments: args }) as Promise<any>;
+
+describe("paid_fetch with the Postgres ledger down", () => {
+  test("behavior: LEDGER_UNAVAILABLE and no signature while it is down; paying again once it is back, no restart", async () => {
+    const payTo = world.newAddress();
+    const url = world.v2.route({ price: PRICE, payTo });
+    expect((await call({ url })).isError).toBeFalsy();
+    expect(deps.wallet?.signatureCount).toBe(1);
+
+    await proxy.cut();
+    const down = await Promise.all([call({ url }), call({ url }), call({ url })]);
+    for (const r of down) {
+      expect(r.isError).toBe(true);
+      expect(r.structuredContent.error.code).toBe("LEDGER_UNAVAILABLE");
+      expect(JSON.stringify(r.structuredContent)).not.toContain("postgres://");
+    }
+    expect(deps.wallet?.signatureCount).toBe(1); // nothing was signed
+    expect(await world.balanceOf(payTo)).toBe(PRICE);
+    const free = await call({ url: world.v2.route({ free: true }) });
+    expect(free.isError, JSON.stringify(free.structuredContent)).toBeFalsy(); // free calls need no ledger
+
+    await proxy.restore();
+    const back = await call({ url });
+    expect(back.isError, JSON.stringify(back.structuredContent)).toBeFalsy();
+    expect(deps.wallet?.signatureCount).toBe(2);
+    expect(await world.balanceOf(payTo)).toBe(2n * PRICE);
+  });
+});
