@@ -1,5 +1,6 @@
 import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import type { Deps } from "../deps.js";
+import type { BudgetLimits } from "../ledger/ledger.js";
 import { toDecimal } from "../money.js";
 import { createPipeline } from "../pipeline/createPipeline.js";
 import { getBudget } from "../tools/getBudget.js";
@@ -10,10 +11,13 @@ import { registerTools, type SeamDeps } from "./toolSeam.js";
 export const SERVER_INFO = { name: "pag0", version: "0.1.0" };
 
 /** One MCP server with the three tools, every call running policy → payment through one pipeline. */
-export function createMcpServer(deps: Deps, callerOf: SeamDeps["callerOf"]): McpServer {
+export function createMcpServer(deps: Deps, callerOf: SeamDeps["callerOf"], limits?: BudgetLimits): McpServer {
   const { config } = deps;
   const run = createPipeline(deps);
-  const server = new McpServer(SERVER_INFO, { capabilities: { logging: {} }, instructions: instructions(deps) });
+  const server = new McpServer(SERVER_INFO, {
+    capabilities: { logging: {} },
+    instructions: instructions(deps, limits ?? deps.config.policy.limits),
+  });
   registerTools(
     server,
     [
@@ -21,13 +25,13 @@ export function createMcpServer(deps: Deps, callerOf: SeamDeps["callerOf"]): Mcp
       getBudget({ ledger: deps.ledger, policy: config.policy, networks: [...config.networks.keys()] }),
       listSpend({ ledger: deps.ledger }),
     ],
-    { log: deps.log, callerOf },
+    { log: deps.log, callerOf, metrics: deps.metrics.tools },
   );
   return server;
 }
 
 /** What the model reads at `initialize`: the active policy, so it can plan before it spends. */
-function instructions({ config, wallet }: Deps): string {
+function instructions({ config, wallet }: Deps, limits: BudgetLimits): string {
   const p = config.policy;
   const hosts = p.allowedHosts.length ? ` Only these hosts: ${p.allowedHosts.join(", ")}.` : "";
   const payer = wallet
@@ -35,8 +39,10 @@ function instructions({ config, wallet }: Deps): string {
     : "No wallet is configured: paid_fetch works for free APIs only.";
   return (
     `Pag0 pays x402 APIs for you. Use paid_fetch to call an API; if it costs money it is paid within a budget you ` +
-    `cannot change: at most ${toDecimal(p.limits.perRequest)} USDC per request, ${toDecimal(p.limits.daily)} per day ` +
-    `and ${toDecimal(p.limits.monthly)} per month (UTC).${hosts} ${payer} Check get_budget before costly work, pass ` +
-    `maxPrice to cap one call, and reuse idempotencyKey when retrying so a request is never paid twice.`
+    `cannot change: at most ${toDecimal(limits.perRequest)} USDC per request, ${toDecimal(limits.daily)} per day ` +
+    `and ${toDecimal(limits.monthly)} per month (UTC).${hosts} ${payer} Check get_budget before costly work, pass ` +
+    `maxPrice to cap one call, and reuse idempotencyKey when retrying so a request is never paid twice. A paid ` +
+    `response that is still fresh is served again from the cache at no cost (cached: true); pass cache: "bypass" ` +
+    `only when you need a newer answer.`
   );
 }

@@ -5,9 +5,10 @@ import { createMcpServer } from "./createMcpServer.js";
 
 /** Serve one local user over stdio until the client closes stdin. stdout carries protocol messages only. */
 export async function runStdio(deps: Deps): Promise<void> {
-  const server = createMcpServer(deps, () => ({ principal: LOCAL_PRINCIPAL, isOperator: true }));
+  const server = createMcpServer(deps, () => ({ principal: LOCAL_PRINCIPAL, scopes: ["operator"] }));
   const transport = new StdioServerTransport();
   deps.reconciler.start(deps.config.reconcileIntervalMs);
+  deps.anchorer?.start();
   const closed = new Promise<void>((resolve) => {
     transport.onclose = resolve;
     process.stdin.once("end", resolve);
@@ -18,6 +19,8 @@ export async function runStdio(deps: Deps): Promise<void> {
   deps.log.info({ wallet: deps.wallet?.address ?? null }, "pag0 stdio ready");
   await closed;
   await deps.reconciler.stop();
+  await deps.anchorer?.stop();
   await server.close().catch(() => {});
   await deps.ledger.close();
+  await deps.cache.close();
 }

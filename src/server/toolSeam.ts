@@ -1,10 +1,26 @@
+import type { AuthInfo } from "@modelcontextprotocol/sdk/server/auth/types.js";
 import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
-import type { CallToolResult, ToolAnnotations } from "@modelcontextprotocol/sdk/types.js";
+import type { RequestHandlerExtra } from "@modelcontextprotocol/sdk/shared/protocol.js";
+import type {
+  CallToolResult,
+  ServerNotification,
+  ServerRequest,
+  ToolAnnotations,
+} from "@modelcontextprotocol/sdk/types.js";
 import * as z from "zod";
 import type { ErrorCode } from "../errors.js";
 import { isPag0Error } from "../errors.js";
+import type { Scope } from "../ledger/accessStore.js";
 import type { Logger } from "../logger.js";
+import type { ToolMetrics } from "../metrics.js";
+import { type ApprovalPrompt, type CallContext, PROGRESS_STEPS, type ProgressStep } from "../pipeline/context.js";
 import type { Denial } from "../policy/denial.js";
+
+/** Who is calling: the principal behind the API key (stdio: the local user) and what the key may do. */
+export interface Caller {
+  principal: string;
+  scopes: readonly Scope[];
+}
 
 /** Who is calling and how; handlers never see the transport. */
 export interface ToolContext {
@@ -13,6 +29,8 @@ export interface ToolContext {
   isOperator: boolean;
   signal: AbortSignal;
   log: Logger;
+  elicitApproval: NonNullable<CallContext["elicitApproval"]>;
+  progress: CallContext["progress"];
 }
 
 export interface ToolDefinition<I extends z.ZodRawShape = z.ZodRawShape, O extends z.ZodRawShape = z.ZodRawShape> {
@@ -22,6 +40,8 @@ export interface ToolDefinition<I extends z.ZodRawShape = z.ZodRawShape, O exten
   inputSchema: I;
   outputSchema: O;
   annotations: ToolAnnotations;
+  /** what a key needs to call it: `fetch` may spend, `read` may only look; `operator` may do both */
+  scope: "fetch" | "read";
   handler(input: z.infer<z.ZodObject<I>>, ctx: ToolContext): Promise<z.infer<z.ZodObject<O>> | Denial>;
   /** the short text the model reads beside the structured result */
   text(output: z.infer<z.ZodObject<O>>): string;
@@ -33,8 +53,9 @@ export const defineTool = <I extends z.ZodRawShape, O extends z.ZodRawShape>(t: 
 
 export interface SeamDeps {
   log: Logger;
-  /** the principal and role behind one MCP request (stdio: the local principal) */
-  callerOf(extra: { authInfo?: unknown }): { principal: string; isOperator: boolean };
+  /** the principal and scopes behind one MCP request (stdio: the local principal) */
+  callerOf(extra: { authInfo?: AuthInfo }): Caller;
+  metrics: ToolMetrics;
 }
 
 /**
@@ -53,32 +74,53 @@ export function registerTools(server: McpServer, tools: ToolDefinition[], deps: 
         annotations: tool.annotations,
       },
       async (input: Record<string, unknown>, extra) => {
-        const caller = deps.callerOf(extra);
-        const log = deps.log.child({
-          tool: tool.name,
-          requestId: String(extra.requestId),
-          principal: caller.principal,
-        });
-        try {
-          const out = await tool.handler(input as never, { ...caller, signal: extra.signal, log });
-          if (isDenial(out)) {
-            log.info({ code: out.code }, "tool call denied");
-            return errorResult(out.code, out.message, out.details);
-          }
-          return { content: [{ type: "text", text: tool.text(out) }], structuredContent: out };
-        } catch (e) {
-          if (isPag0Error(e)) {
-            log.warn({ code: e.code, err: e.cause }, e.message);
-            return errorResult(e.code, e.message, e.details);
-          }
-          log.error({ err: e }, "tool call failed");
-          return errorResult(
-            "INTERNAL",
-            "Pag0 hit an internal error; nothing more is known to the agent. See the server logs.",
-          );
-        }
+        const stopTimer = deps.metrics.seconds.startTimer({ tool: tool.name });
+        const result = await runTool(input, extra);
+        stopTimer();
+        const outcome = result.isError ? String((result.structuredContent?.error as { code?: string })?.code) : "ok";
+        deps.metrics.calls.inc({ tool: tool.name, outcome });
+        return result;
       },
     );
+    async function runTool(input: Record<string, unknown>, extra: Extra): Promise<CallToolResult> {
+      const caller = deps.callerOf(extra);
+      const log = deps.log.child({
+        tool: tool.name,
+        requestId: String(extra.requestId),
+        principal: caller.principal,
+      });
+      if (!mayCall(caller.scopes, tool.scope)) {
+        return errorResult("FORBIDDEN", `This key (scopes: ${caller.scopes.join(", ")}) may not call ${tool.name}.`);
+      }
+      const progress = progressReporter(extra);
+      try {
+        const out = await tool
+          .handler(input as never, {
+            principal: caller.principal,
+            isOperator: caller.scopes.includes("operator"),
+            signal: extra.signal,
+            log,
+            elicitApproval: (prompt) => elicitApproval(server, extra, prompt),
+            progress: progress.report,
+          })
+          .finally(progress.flushed);
+        if (isDenial(out)) {
+          log.info({ code: out.code }, "tool call denied");
+          return errorResult(out.code, out.message, out.details);
+        }
+        return { content: [{ type: "text", text: tool.text(out) }], structuredContent: out };
+      } catch (e) {
+        if (isPag0Error(e)) {
+          log.warn({ code: e.code, err: e.cause }, e.message);
+          return errorResult(e.code, e.message, e.details);
+        }
+        log.error({ err: e }, "tool call failed");
+        return errorResult(
+          "INTERNAL",
+          "Pag0 hit an internal error; nothing more is known to the agent. See the server logs.",
+        );
+      }
+    }
   }
   // The SDK turns input-validation failures into a bare text error; give them our code and shape instead.
   (server as unknown as { createToolError(message: string): CallToolResult }).createToolError = (message) => {
@@ -116,3 +158,58 @@ export function errorResult(code: ErrorCode, message: string, details: Record<st
 }
 
 const isDenial = (v: unknown): v is Denial => (v as Denial)?.kind === "denied";
+
+const mayCall = (scopes: readonly Scope[], needed: "fetch" | "read") =>
+  scopes.includes("operator") || scopes.includes(needed) || (needed === "read" && scopes.includes("fetch"));
+
+type Extra = RequestHandlerExtra<ServerRequest, ServerNotification>;
+
+/** Progress notifications in order, all sent before the result (only when the client sent a progress token). */
+function progressReporter(extra: Extra) {
+  const token = extra._meta?.progressToken;
+  let sent: Promise<unknown> = Promise.resolve();
+  const report =
+    token === undefined
+      ? undefined
+      : (step: ProgressStep, message: string) => {
+          const params = {
+            progressToken: token,
+            progress: PROGRESS_STEPS.indexOf(step) + 1,
+            total: PROGRESS_STEPS.length,
+            message,
+          };
+          sent = sent.then(() => extra.sendNotification({ method: "notifications/progress", params })).catch(() => {});
+        };
+  return { report, flushed: () => sent };
+}
+
+/** Ask the human through the client (MCP elicitation, form mode). Any failure counts as "cannot ask". */
+async function elicitApproval(server: McpServer, extra: Extra, p: ApprovalPrompt) {
+  if (!server.server.getClientCapabilities()?.elicitation) return "unsupported" as const;
+  try {
+    const answer = await server.server.elicitInput(
+      {
+        mode: "form",
+        message: `Approve paying ${p.amount} USDC to ${p.payTo} on ${p.network} for ${p.url}?`,
+        requestedSchema: {
+          type: "object",
+          properties: {
+            approve: {
+              type: "boolean",
+              title: "Approve this payment",
+              description: `${p.amount} USDC (token ${p.asset}) to ${p.payTo} on ${p.network}, for ${p.url}`,
+              default: false,
+            },
+          },
+          required: ["approve"],
+        },
+      },
+      { relatedRequestId: extra.requestId, signal: extra.signal },
+    );
+    return answer.action === "accept" && answer.content?.approve === true
+      ? ("approved" as const)
+      : ("declined" as const);
+  } catch {
+    return "unsupported" as const;
+  }
+}

@@ -1,0 +1,63 @@
+import { LOCAL_PRINCIPAL } from "../deps.js";
+import { isDecimalAmount, toAtomic, toDecimal } from "../money.js";
+import type { Command } from "./command.js";
+import { parseFlags, withLedger } from "./withLedger.js";
+
+const USAGE = `Usage:
+  pag0 policy show [--principal <name>]
+  pag0 policy set --principal <name> [--per-request 0.10] [--daily 1.00] [--monthly 10.00]
+
+Limits are USDC; days and months are UTC. Only operators change limits: no tool can.`;
+
+export const policy: Command = {
+  summary: "show or set a principal's per-request, daily and monthly limits",
+  async run(args) {
+    const [sub, ...rest] = args;
+    const { flags } = parseFlags(rest);
+    if (sub === "show") {
+      return withLedger(async ({ ledger, config }) => {
+        const wanted = flags.principal;
+        const rows = (await ledger.listPrincipals()).filter((p) => !wanted || p.principal === wanted);
+        for (const p of rows) {
+          const l = p.limits;
+          process.stdout.write(
+            `${p.principal.padEnd(24)} per request ${toDecimal(l.perRequest)}  daily ${toDecimal(l.daily)}  monthly ${toDecimal(l.monthly)} USDC\n`,
+          );
+        }
+        const w = config.policy.walletLimits;
+        process.stdout.write(
+          `${"(wallet, all principals)".padEnd(24)} daily ${toDecimal(w.daily)}  monthly ${toDecimal(w.monthly)} USDC\n`,
+        );
+        return rows.length || !wanted ? 0 : 1;
+      });
+    }
+    if (sub === "set") {
+      const principal = flags.principal ?? LOCAL_PRINCIPAL;
+      const bad = ["per-request", "daily", "monthly"].filter(
+        (k) => flags[k] !== undefined && !isDecimalAmount(flags[k] ?? ""),
+      );
+      if (bad.length) {
+        process.stderr.write(
+          `pag0 policy set: ${bad.map((b) => `--${b}`).join(", ")} must be decimal USDC amounts\n\n${USAGE}\n`,
+        );
+        return 2;
+      }
+      return withLedger(async ({ ledger, config }) => {
+        const current =
+          (await ledger.listPrincipals()).find((p) => p.principal === principal)?.limits ?? config.policy.limits;
+        const next = {
+          perRequest: flags["per-request"] ? toAtomic(flags["per-request"]) : current.perRequest,
+          daily: flags.daily ? toAtomic(flags.daily) : current.daily,
+          monthly: flags.monthly ? toAtomic(flags.monthly) : current.monthly,
+        };
+        await ledger.upsertPrincipal(principal, next);
+        process.stderr.write(
+          `${principal}: per request ${toDecimal(next.perRequest)}, daily ${toDecimal(next.daily)}, monthly ${toDecimal(next.monthly)} USDC\n`,
+        );
+        return 0;
+      });
+    }
+    process.stderr.write(`${USAGE}\n`);
+    return sub ? 2 : 0;
+  },
+};

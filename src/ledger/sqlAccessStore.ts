@@ -1,0 +1,102 @@
+import * as z from "zod";
+import type { AccessStore } from "./accessStore.js";
+import type { LedgerFunction, SqlArgs } from "./sqlClient.js";
+
+type Call = <S extends z.ZodType>(fn: LedgerFunction, args: SqlArgs, schema: S) => Promise<z.output<S>>;
+
+const atomic = z.string().regex(/^\d+$/).transform(BigInt);
+const scopes = z.array(z.enum(["fetch", "read", "operator"]));
+const ts = z.string().transform((s) => new Date(s));
+const approvalStatus = z.enum(["pending", "approved", "denied", "used", "none"]);
+
+const keyRecord = z.object({ id: z.string(), principal: z.string(), scopes });
+const keyListing = z
+  .object({
+    id: z.string(),
+    principal: z.string(),
+    scopes,
+    label: z.string().nullable(),
+    created_at: ts,
+    revoked_at: ts.nullable(),
+  })
+  .transform(({ created_at, revoked_at, ...k }) => ({ ...k, createdAt: created_at, revokedAt: revoked_at }));
+const principalListing = z
+  .object({ principal: z.string(), per_request: atomic, daily: atomic, monthly: atomic })
+  .transform((p) => ({
+    principal: p.principal,
+    limits: { perRequest: p.per_request, daily: p.daily, monthly: p.monthly },
+  }));
+const approvalListing = z
+  .object({
+    id: z.string(),
+    principal: z.string(),
+    idempotency_key: z.string(),
+    details: z.record(z.string(), z.unknown()),
+    status: approvalStatus,
+    created_at: ts,
+    expires_at: ts,
+  })
+  .transform((a) => ({
+    id: a.id,
+    principal: a.principal,
+    idempotencyKey: a.idempotency_key,
+    details: a.details,
+    status: a.status,
+    createdAt: a.created_at,
+    expiresAt: a.expires_at,
+  }));
+
+/** The AccessStore half of the ledger, over the same typed SQL call as the money functions. */
+export function sqlAccessStore(call: Call): AccessStore {
+  return {
+    async setWalletLimits(limits) {
+      await call("upsert_wallet_limits", { p_daily: limits.daily, p_monthly: limits.monthly }, z.unknown());
+    },
+    listPrincipals: () => call("list_principals", {}, z.array(principalListing)),
+    async createApiKey(k) {
+      const r = await call(
+        "create_api_key",
+        { p_id: k.id, p_principal: k.principal, p_key_hash: k.keyHash, p_scopes: k.scopes, p_label: k.label ?? null },
+        z.object({ ok: z.boolean() }),
+      );
+      return r.ok;
+    },
+    verifyApiKey: (keyHash) => call("verify_api_key", { p_key_hash: keyHash }, keyRecord.nullable()),
+    listApiKeys: () => call("list_api_keys", {}, z.array(keyListing)),
+    async revokeApiKey(id) {
+      return (await call("revoke_api_key", { p_id: id }, z.object({ ok: z.boolean() }))).ok;
+    },
+    async requestApproval(r) {
+      const out = await call(
+        "request_approval",
+        {
+          p_id: r.id,
+          p_principal: r.principal,
+          p_idempotency_key: r.idempotencyKey,
+          p_quote_hash: r.quoteHash,
+          p_details: r.details,
+          p_ttl_seconds: r.ttlSeconds,
+        },
+        z.object({ id: z.string(), status: approvalStatus, expires_at: ts }),
+      );
+      return { id: out.id, status: out.status, expiresAt: out.expires_at };
+    },
+    decideApproval: (id, approve) =>
+      call(
+        "decide_approval",
+        { p_id: id, p_approve: approve },
+        z
+          .object({ ok: z.boolean(), status: approvalStatus.nullable() })
+          .transform((r) => ({ ok: r.ok, status: r.status ?? "none" })),
+      ),
+    async consumeApproval(principal, idempotencyKey, quoteHash) {
+      const r = await call(
+        "consume_approval",
+        { p_principal: principal, p_idempotency_key: idempotencyKey, p_quote_hash: quoteHash },
+        z.object({ status: approvalStatus }),
+      );
+      return r.status;
+    },
+    listApprovals: (status) => call("list_approvals", { p_status: status ?? null }, z.array(approvalListing)),
+  };
+}

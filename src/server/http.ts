@@ -1,0 +1,184 @@
+import { randomUUID } from "node:crypto";
+import type { Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { InMemoryEventStore } from "@modelcontextprotocol/sdk/examples/shared/inMemoryEventStore.js";
+import { hostHeaderValidation } from "@modelcontextprotocol/sdk/server/middleware/hostHeaderValidation.js";
+import { StreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/streamableHttp.js";
+import { isInitializeRequest } from "@modelcontextprotocol/sdk/types.js";
+import express, { type NextFunction, type Request, type Response } from "express";
+import { rateLimit } from "express-rate-limit";
+import type { Deps } from "../deps.js";
+import { LOCAL_PRINCIPAL } from "../deps.js";
+import type { Scope } from "../ledger/accessStore.js";
+import { apiKeySalt } from "./apiKeys.js";
+import { createMcpServer } from "./createMcpServer.js";
+import { type AuthedRequest, bearerAuth } from "./httpAuth.js";
+import { approvalRoutes, healthRoute, metricsRoute } from "./httpRoutes.js";
+import type { SeamDeps } from "./toolSeam.js";
+
+const LOOPBACK_NAMES = ["localhost", "127.0.0.1", "[::1]", "::1"];
+const isLoopback = (host: string) => LOOPBACK_NAMES.includes(host) || host.startsWith("127.");
+
+const callerOf: SeamDeps["callerOf"] = (extra) => ({
+  principal: extra.authInfo?.clientId ?? "anonymous",
+  scopes: (extra.authInfo?.scopes ?? []) as Scope[],
+});
+
+const rpcError = (res: Response, status: number, message: string) =>
+  res.status(status).json({ jsonrpc: "2.0", error: { code: -32000, message }, id: null });
+
+/**
+ * The streamable HTTP transport at /mcp, for remote agents: one API key per principal, Host and Origin checks
+ * against DNS rebinding, per-key rate limits, request size limits, and either stateful sessions (elicitation,
+ * resumable streams) or stateless requests (any instance answers). Also /health, /metrics and approvals.
+ */
+export function createHttpApp(deps: Deps) {
+  const { config, log } = deps;
+  const auth = {
+    ledger: deps.ledger,
+    salt: apiKeySalt(config.apiKeySalt, config.dataDir),
+    log,
+    openLocalPrincipal: isLoopback(config.http.host) ? LOCAL_PRINCIPAL : null,
+  };
+  const sessions = new Map<string, { transport: StreamableHTTPServerTransport; principal: string }>();
+  const app = express();
+  app.disable("x-powered-by");
+  // before the Host check: platform health checks (Fly) reach the machine by its internal address
+  app.get("/health", healthRoute(deps));
+  app.use(hostHeaderValidation([...LOOPBACK_NAMES, ...config.http.publicHostnames]));
+  app.use(originCheck([...LOOPBACK_NAMES, ...config.http.publicHostnames], config.http.allowedOrigins));
+
+  app.get("/metrics", bearerAuth(auth, "operator"), metricsRoute(deps));
+  app.use("/approvals", bearerAuth(auth, "operator"), approvalRoutes(deps));
+
+  const limiter = rateLimit({
+    windowMs: 60_000,
+    limit: config.http.rateLimitPerMinute,
+    standardHeaders: "draft-7",
+    legacyHeaders: false,
+    keyGenerator: (req: AuthedRequest) => req.auth?.token ?? "anonymous",
+    handler: (_req, res, _next, options) =>
+      res.status(429).json({
+        jsonrpc: "2.0",
+        error: {
+          code: -32000,
+          message: "RATE_LIMITED: too many requests for this key; retry after the Retry-After delay.",
+        },
+        id: null,
+        retryAfterSeconds: Math.ceil(options.windowMs / 1000),
+      }),
+  });
+  app.all(
+    "/mcp",
+    bearerAuth(auth),
+    limiter,
+    express.json({ limit: config.http.maxRequestBytes }),
+    async (req: AuthedRequest, res: Response) => {
+      if (!config.http.sessions) return statelessRequest(deps, req, res);
+      const sessionId = req.header("mcp-session-id");
+      if (sessionId) {
+        const session = sessions.get(sessionId);
+        if (!session) return rpcError(res, 404, "Session not found");
+        if (session.principal !== req.auth?.clientId) return rpcError(res, 403, "This session belongs to another key");
+        return session.transport.handleRequest(req, res, req.body);
+      }
+      if (req.method !== "POST" || !isInitializeRequest(req.body)) {
+        return rpcError(res, 400, "Bad Request: No valid session ID provided");
+      }
+      const principal = req.auth?.clientId ?? "anonymous";
+      const transport = new StreamableHTTPServerTransport({
+        sessionIdGenerator: randomUUID,
+        eventStore: new InMemoryEventStore(),
+        onsessioninitialized: (id) => {
+          sessions.set(id, { transport, principal });
+        },
+      });
+      transport.onclose = () => {
+        if (transport.sessionId) sessions.delete(transport.sessionId);
+      };
+      await createMcpServer(deps, callerOf, await limitsOf(deps, principal)).connect(transport);
+      await transport.handleRequest(req, res, req.body);
+    },
+  );
+  app.use((err: Error & { type?: string; status?: number }, _req: Request, res: Response, _next: NextFunction) => {
+    if (err.type === "entity.too.large")
+      return rpcError(res, 413, `Request body larger than ${config.http.maxRequestBytes} bytes`);
+    if (err.type === "entity.parse.failed")
+      return res.status(400).json({ jsonrpc: "2.0", error: { code: -32700, message: "Parse error" }, id: null });
+    log.error({ err }, "HTTP request failed");
+    return rpcError(res, 500, "Internal error");
+  });
+  return { app, closeSessions: () => Promise.all([...sessions.values()].map((s) => s.transport.close())) };
+}
+
+async function statelessRequest(deps: Deps, req: AuthedRequest, res: Response) {
+  if (req.method !== "POST") {
+    res.set("Allow", "POST");
+    return rpcError(res, 405, "Method not allowed: this server is stateless, POST only");
+  }
+  // instructions are only read at initialize: look the principal's limits up only then
+  const limits = isInitializeRequest(req.body) ? await limitsOf(deps, req.auth?.clientId ?? "") : undefined;
+  const server = createMcpServer(deps, callerOf, limits);
+  const transport = new StreamableHTTPServerTransport({ sessionIdGenerator: undefined });
+  res.on("close", () => {
+    void transport.close();
+    void server.close();
+  });
+  await server.connect(transport);
+  await transport.handleRequest(req, res, req.body);
+}
+
+/** The principal's own limits, for the instructions its agent reads (the defaults if the ledger cannot say). */
+const limitsOf = async (deps: Deps, principal: string) =>
+  (await deps.ledger.budgetStatus(principal).catch(() => null))?.limits;
+
+/** Browsers send Origin: refuse pages from other sites (DNS rebinding, CSRF); non-browser clients send none. */
+function originCheck(hostnames: string[], origins: string[]) {
+  return function originCheck(req: Request, res: Response, next: NextFunction) {
+    const origin = req.header("origin");
+    if (!origin) return next();
+    let host = "";
+    try {
+      host = new URL(origin).hostname;
+    } catch {
+      // an unparseable Origin is refused below
+    }
+    if (origins.includes(origin) || hostnames.includes(host) || hostnames.includes(`[${host}]`)) return next();
+    return rpcError(res, 403, `Invalid Origin: ${origin.slice(0, 100)}`);
+  };
+}
+
+/** Listen until SIGINT/SIGTERM, then stop taking requests, close sessions and the ledger. */
+export async function runHttp(deps: Deps): Promise<void> {
+  const { config, log } = deps;
+  await deps.ledger.setWalletLimits(config.policy.walletLimits);
+  if (!isLoopback(config.http.host) && (await deps.ledger.listApiKeys()).every((k) => k.revokedAt !== null)) {
+    throw new Error(
+      `Refusing to listen on ${config.http.host} without API keys: anyone could spend. Create one with \`pag0 keys create --principal <name>\`, or bind to 127.0.0.1.`,
+    );
+  }
+  const { app, closeSessions } = createHttpApp(deps);
+  const server: Server = await new Promise((resolve, reject) => {
+    const s = app.listen(config.http.port, config.http.host, () => resolve(s));
+    s.once("error", reject);
+  });
+  const { address, port } = server.address() as AddressInfo;
+  log.info({ address, port, sessions: config.http.sessions }, "pag0 http ready");
+  process.stderr.write(`pag0 http listening on http://${config.http.host}:${port}/mcp\n`);
+  deps.reconciler.start(config.reconcileIntervalMs);
+  deps.anchorer?.start();
+  await new Promise<void>((resolve) => {
+    process.once("SIGINT", resolve);
+    process.once("SIGTERM", resolve);
+  });
+  log.info("shutting down");
+  await new Promise<void>((resolve) => {
+    server.close(() => resolve());
+    void closeSessions();
+    server.closeIdleConnections();
+  });
+  await deps.reconciler.stop();
+  await deps.anchorer?.stop();
+  await deps.cache.close();
+  await deps.ledger.close();
+}

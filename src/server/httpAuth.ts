@@ -1,0 +1,64 @@
+import type { AuthInfo } from "@modelcontextprotocol/sdk/server/auth/types.js";
+import type { NextFunction, Request, RequestHandler, Response } from "express";
+import type { Scope } from "../ledger/accessStore.js";
+import type { Ledger } from "../ledger/ledger.js";
+import type { Logger } from "../logger.js";
+import { hashApiKey, looksLikeApiKey } from "./apiKeys.js";
+
+export interface HttpAuthDeps {
+  ledger: Ledger;
+  salt: string;
+  log: Logger;
+  /** on a loopback bind with no key created yet, requests without a key act as this principal */
+  openLocalPrincipal: string | null;
+}
+
+export type AuthedRequest = Request & { auth?: AuthInfo };
+
+const challenge = (error?: string, description?: string) =>
+  `Bearer realm="pag0"${error ? `, error="${error}", error_description="${description}"` : ""}`;
+
+/**
+ * Bearer API keys: 401 with a WWW-Authenticate challenge for a missing, malformed, unknown or revoked key;
+ * 403 when the key lacks `required`. Sets `req.auth` (the key's id, never the key, as `token`).
+ */
+export function bearerAuth(deps: HttpAuthDeps, required?: Scope): RequestHandler {
+  return async function bearerAuth(req: AuthedRequest, res: Response, next: NextFunction) {
+    const header = req.header("authorization");
+    try {
+      if (!header) {
+        if (deps.openLocalPrincipal && (await deps.ledger.listApiKeys()).every((k) => k.revokedAt !== null)) {
+          req.auth = { token: "local", clientId: deps.openLocalPrincipal, scopes: ["fetch", "read", "operator"] };
+          return next();
+        }
+        return unauthorized(res, challenge(), "An API key is required: send Authorization: Bearer <key>.");
+      }
+      const key = /^Bearer\s+(\S+)$/i.exec(header)?.[1] ?? "";
+      const record = looksLikeApiKey(key) ? await deps.ledger.verifyApiKey(hashApiKey(key, deps.salt)) : null;
+      if (!record) {
+        return unauthorized(
+          res,
+          challenge("invalid_token", "The API key is unknown or revoked"),
+          "The API key is unknown or revoked.",
+        );
+      }
+      if (required && !record.scopes.includes(required)) {
+        return res.status(403).json({ error: { code: "FORBIDDEN", message: `This key lacks the ${required} scope.` } });
+      }
+      req.auth = { token: record.id, clientId: record.principal, scopes: record.scopes, extra: { keyId: record.id } };
+      return next();
+    } catch (err) {
+      deps.log.error({ err }, "API key check failed");
+      return res
+        .status(503)
+        .json({ error: { code: "LEDGER_UNAVAILABLE", message: "Keys cannot be checked right now." } });
+    }
+  };
+}
+
+function unauthorized(res: Response, wwwAuthenticate: string, message: string) {
+  res
+    .status(401)
+    .set("WWW-Authenticate", wwwAuthenticate)
+    .json({ error: { code: "UNAUTHORIZED", message } });
+}

@@ -1,0 +1,12 @@
+import { ConfigError, loadConfig } from "../../src/config.js";
+
+/** The problems `loadConfig(env)` reports, or [] when it loads. */
+export function configProblems(env: Record<string, string>): string[] {
+  try {
+    loadConfig(env);
+  } catch (e) {
+    if (e instanceof ConfigError) return e.problems;
+    throw e;
+  }
+  return [];
+}
