@@ -2,7 +2,9 @@
  * `npm run bench`: Pag0's overhead on the local x402 world, as ratios against baselines measured in the same run.
  *   paid: paid_fetch through the MCP client  vs  a bare @x402/fetch client paying the same route
  *   free: paid_fetch on a free route         vs  a direct undici fetch
- * BENCH_ITERATIONS sets the samples per case (default 40 paid, 5× that free).
+ *   hit:  paid_fetch served from the cache     vs  a no-op tool on the same MCP server and transport
+ *   and the cache-hit throughput in calls per second, sequential and with 16 calls in flight.
+ * BENCH_ITERATIONS sets the samples per case (default 40 paid, 5× that free and hit).
  */
 import { x402Client } from "@x402/core/client";
 import { toClientEvmSigner } from "@x402/evm";
@@ -16,6 +18,7 @@ import { startWorld } from "../test/world/world.js";
 
 const PAID_N = Number(process.env.BENCH_ITERATIONS ?? 40);
 const FREE_N = PAID_N * 5;
+const HIT_N = PAID_N * 5;
 const PRICE = 1_000n;
 
 interface Stats {
@@ -72,18 +75,47 @@ async function main() {
       const failure = await run();
       if (failure) throw new Error(`a benchmark call did not succeed: ${JSON.stringify(failure)}`);
     };
-    const viaPag0 = (url: string) => async () => {
-      const r = await pag0.call("paid_fetch", { url });
-      return r.isError ? r.structuredContent : null;
-    };
+    const viaPag0 =
+      (url: string, args: Record<string, unknown> = {}) =>
+      async () => {
+        const r = await pag0.call("paid_fetch", { url, ...args });
+        return r.isError ? r.structuredContent : null;
+      };
+    // bypass: every paid sample must really pay, not be served from the cache
     const paid = await compare(PAID_N, {
-      pag0: () => mustPay(viaPag0(paidUrl)),
+      pag0: () => mustPay(viaPag0(paidUrl, { cache: "bypass" })),
       baseline: () => mustPay(async () => ((await bareFetch(paidUrl)).status === 200 ? null : "bare client not paid")),
     });
     const free = await compare(FREE_N, {
       pag0: () => mustPay(viaPag0(freeUrl)),
       baseline: () => mustPay(async () => ((await undiciFetch(freeUrl)).ok ? null : "direct fetch failed")),
     });
+    // the cache-hit path against the cheapest call the same server and transport can answer
+    pag0.server.registerTool("bench_noop", { description: "does nothing (bench only)" }, async () => ({
+      content: [{ type: "text", text: "ok" }],
+    }));
+    const hitUrl = world.v2.route({ price: PRICE, headers: { "cache-control": "max-age=3600" } });
+    await mustPay(viaPag0(hitUrl)); // the one payment the hits below are served from
+    const viaCache = async () => {
+      const r = await pag0.call("paid_fetch", { url: hitUrl });
+      return r.structuredContent?.cached === true ? null : (r.structuredContent ?? "not cached");
+    };
+    const hit = await compare(HIT_N, {
+      pag0: () => mustPay(viaCache),
+      baseline: () => mustPay(async () => ((await pag0.call("bench_noop", {})).isError ? "no-op failed" : null)),
+    });
+    const hitsPerSecond = async (inFlight: number) => {
+      let left = HIT_N;
+      const t0 = performance.now();
+      await Promise.all(
+        Array.from({ length: inFlight }, async () => {
+          while (left-- > 0) await mustPay(viaCache);
+        }),
+      );
+      return HIT_N / ((performance.now() - t0) / 1000);
+    };
+    const sequential = await hitsPerSecond(1);
+    const concurrent = await hitsPerSecond(16);
     await pag0.close();
 
     const row = (name: string, n: number, r: { pag0: Stats; baseline: Stats }, baseline: string) =>
@@ -95,6 +127,8 @@ async function main() {
         "Pag0 bench (local hardhat chain, official facilitator, same run, sequential calls)",
         row("paid", PAID_N, paid, "bare @x402/fetch"),
         row("free", FREE_N, free, "direct undici"),
+        row("hit", HIT_N, hit, "no-op tool"),
+        `hit    throughput ${sequential.toFixed(0)} calls/s sequential, ${concurrent.toFixed(0)} calls/s with 16 in flight`,
         "",
       ].join("\n"),
     );

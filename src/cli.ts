@@ -1,13 +1,29 @@
 #!/usr/bin/env node
+import { approvals } from "./commands/approvals.js";
+import { audit } from "./commands/audit.js";
 import type { Command } from "./commands/command.js";
 import { demo } from "./commands/demo.js";
+import { doctor } from "./commands/doctor.js";
+import { http } from "./commands/http.js";
+import { keys } from "./commands/keys.js";
+import { migrate } from "./commands/migrate.js";
+import { policy } from "./commands/policy.js";
+import { spend } from "./commands/spend.js";
 import { stdio } from "./commands/stdio.js";
 import { ConfigError } from "./config.js";
 
 /** Every `pag0` subcommand, one file each in src/commands. */
 const COMMANDS: Record<string, Command> = {
   stdio,
+  http,
+  migrate,
+  keys,
+  policy,
+  approvals,
   demo,
+  spend,
+  doctor,
+  audit,
 };
 
 const usage = () =>

@@ -3,30 +3,42 @@ import type { Ledger } from "./ledger.js";
 
 /**
  * A ledger that is still opening (PGlite's first start takes seconds): the server can answer `initialize` at
- * once, and every call waits for the ledger. If opening failed, every call fails closed.
+ * once, and every call waits for the ledger. If opening failed, every call fails closed; given a function instead
+ * of a promise, the next call tries to open it again (one attempt at a time), so a ledger that comes back later
+ * needs no restart. `close` (default: the opened ledger's) waits for an open in progress.
  */
-export function deferredLedger(opening: Promise<Ledger>, kind: Ledger["kind"]): Ledger {
-  const ready = opening.catch((e) => {
-    throw e instanceof LedgerUnavailableError ? e : new LedgerUnavailableError(e);
+export function deferredLedger(
+  open: Promise<Ledger> | (() => Promise<Ledger>),
+  kind: Ledger["kind"],
+  close?: () => Promise<void>,
+): Ledger {
+  let opening: Promise<Ledger> | null = null;
+  const start = (): Promise<Ledger> => {
+    if (opening) return opening;
+    const attempt: Promise<Ledger> = (typeof open === "function" ? open() : open).catch((e) => {
+      if (typeof open === "function" && opening === attempt) opening = null;
+      throw e instanceof LedgerUnavailableError ? e : new LedgerUnavailableError(e);
+    });
+    attempt.catch(() => {}); // reported on use, not as an unhandled rejection
+    opening = attempt;
+    return attempt;
+  };
+  start();
+  // every method of the port, whatever it grows to: wait for the ledger, then call it
+  return new Proxy({} as Ledger, {
+    get(_target, name) {
+      if (name === "kind") return kind;
+      if (name === "then") return undefined; // not a thenable
+      if (name === "close") {
+        return async () => {
+          const ledger = await (opening ?? Promise.resolve(null)).catch(() => null);
+          await (close ? close() : ledger?.close());
+        };
+      }
+      return async (...args: unknown[]) => {
+        const ledger = (await start()) as unknown as Record<PropertyKey, (...a: unknown[]) => unknown>;
+        return ledger[name]?.apply(ledger, args);
+      };
+    },
   });
-  ready.catch(() => {}); // reported on use, not as an unhandled rejection
-  const call =
-    <K extends keyof Ledger>(name: K) =>
-    async (...args: unknown[]) =>
-      ((await ready)[name] as (...a: unknown[]) => unknown)(...args);
-  return {
-    kind,
-    upsertPrincipal: call("upsertPrincipal"),
-    reserve: call("reserve"),
-    markSigned: call("markSigned"),
-    settle: call("settle"),
-    release: call("release"),
-    markUnknown: call("markUnknown"),
-    getSpend: call("getSpend"),
-    listSpend: call("listSpend"),
-    budgetStatus: call("budgetStatus"),
-    pendingOutcomes: call("pendingOutcomes"),
-    expireReservations: call("expireReservations"),
-    close: async () => (await opening.catch(() => null))?.close(),
-  } as Ledger;
 }

@@ -1,3 +1,6 @@
+import type { AccessStore } from "./accessStore.js";
+import type { AuditStore } from "./auditStore.js";
+
 /**
  * The ledger port: the only source of truth for money. Every adapter (PGlite, postgres.js, supabase-js) calls the
  * same SQL functions in supabase/migrations; `sqlLedger()` turns their jsonb answers into these types.
@@ -55,7 +58,14 @@ export interface ReserveInput {
 
 export type ReserveDenial =
   | { ok: false; reason: "per_request_limit"; limit: bigint }
-  | { ok: false; reason: "daily_limit" | "monthly_limit"; limit: bigint; spent: bigint; reserved: bigint }
+  | {
+      ok: false;
+      /** wallet_*: the wallet-wide limit that every principal's reservation must also fit */
+      reason: "daily_limit" | "monthly_limit" | "wallet_daily_limit" | "wallet_monthly_limit";
+      limit: bigint;
+      spent: bigint;
+      reserved: bigint;
+    }
   | { ok: false; reason: "unknown_principal" }
   /** the idempotency key was used before for a different request */
   | { ok: false; reason: "idempotency_conflict" };
@@ -98,6 +108,11 @@ export interface SpendRow {
   createdAt: Date;
   updatedAt: Date;
   expiresAt: Date;
+  /** a cache hit: nothing was paid (`amount` 0) and `saved` is the price paid for the response originally */
+  cached: boolean;
+  saved: bigint;
+  /** for a cache hit, the receipt of the payment that bought the response (if this ledger has it) */
+  cachedFrom: string | null;
 }
 
 export interface ListSpendQuery {
@@ -115,7 +130,7 @@ export interface ListSpendResult {
   items: SpendRow[];
   nextCursor: string | null;
   /** over the whole filter, not just this page; `spent` counts settled rows only */
-  totals: { spent: bigint; count: number };
+  totals: { spent: bigint; count: number; saved: bigint };
 }
 
 export interface BudgetStatus {
@@ -128,6 +143,34 @@ export interface BudgetStatus {
   remaining: { today: bigint; month: bigint };
   /** start of the next UTC day and month */
   resetsAt: { day: Date; month: Date };
+  /** what cache hits saved in the current day and month */
+  saved: { today: bigint; month: bigint };
+}
+
+export interface CacheHitInput {
+  principal: string;
+  /** the call's idempotency key: one logical request records at most one saving */
+  idempotencyKey: string;
+  request: SpendRequest;
+  /** the quote that was paid for the cached response */
+  quote: SpendQuote;
+  saved: bigint;
+  cachedFrom: string | null;
+  now?: Date;
+}
+
+export type CacheHitResult =
+  | { ok: true; replayed: boolean; spend: SpendRow }
+  | { ok: false; reason: "unknown_principal" }
+  /** the key already belongs to a payment: the call is a retry, which the payment stage replays instead */
+  | { ok: false; reason: "idempotency_key_used" };
+
+/**
+ * What only the calling process knows for the audit receipt that `settle` and `release` write in their own
+ * transaction: the sha256 hex of the request body (absent when the reconciler decides a payment later).
+ */
+export interface ReceiptContext {
+  bodyHash?: string;
 }
 
 /**
@@ -135,7 +178,7 @@ export interface BudgetStatus {
  * A change the row's status forbids throws `SpendStateError` and changes nothing; an unreachable ledger throws
  * `LedgerUnavailableError` (callers must then not pay).
  */
-export interface Ledger {
+export interface Ledger extends AccessStore, AuditStore {
   readonly kind: "pglite" | "postgres" | "supabase";
   /** Create or update a principal's limits (config / operators only; no tool calls this). */
   upsertPrincipal(principal: string, limits: BudgetLimits): Promise<void>;
@@ -147,9 +190,9 @@ export interface Ledger {
    * reserved | signed | unknown → settled, counting the amount as spent in the row's own windows. A released row
    * that was signed may settle late (chain state wins, even above the limit); expired rows never were signed.
    */
-  settle(id: string, settlement: { txHash: string | null; response?: unknown }): Promise<SpendRow>;
+  settle(id: string, settlement: { txHash: string | null; response?: unknown } & ReceiptContext): Promise<SpendRow>;
   /** reserved | signed | unknown → released: nothing was or can any longer be paid; the hold is given back. */
-  release(id: string, outcomeCode: string): Promise<SpendRow>;
+  release(id: string, outcomeCode: string, context?: ReceiptContext): Promise<SpendRow>;
   /** reserved | signed → unknown: the amount stays held until the reconciler decides. */
   markUnknown(id: string, outcomeCode: string): Promise<SpendRow>;
   getSpend(id: string): Promise<SpendRow | null>;
@@ -159,5 +202,7 @@ export interface Ledger {
   pendingOutcomes(signedBefore: Date): Promise<SpendRow[]>;
   /** Expire unsigned reservations past their TTL; returns how many. */
   expireReservations(now?: Date): Promise<number>;
+  /** A settled zero-cost row for a cache hit, carrying the price it saved; moves no money. Replay-safe per key. */
+  recordCacheHit(input: CacheHitInput): Promise<CacheHitResult>;
   close(): Promise<void>;
 }

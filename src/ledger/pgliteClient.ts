@@ -1,12 +1,11 @@
-import { PGlite } from "@electric-sql/pglite";
+import type { PGlite } from "@electric-sql/pglite";
+import { applyMigrations } from "./applyMigrations.js";
 import { lockDataDir } from "./dataDirLock.js";
 import {
   defaultMigrationsDir,
   type LedgerFunction,
-  MIGRATIONS_TABLE_SQL,
   type Migration,
   namedCall,
-  pendingMigrations,
   readMigrations,
   type SqlArgs,
   type SqlClient,
@@ -16,6 +15,8 @@ export interface PgliteClient extends SqlClient {
   readonly kind: "pglite";
   /** migrations applied by this open (empty when the data dir was already up to date) */
   readonly migrated: readonly string[];
+  /** the database itself, for serving it to other processes (embeddedClient) */
+  readonly db: PGlite;
 }
 
 /**
@@ -29,6 +30,8 @@ export async function openPglite(options: { dataDir?: string; migrationsDir?: st
   const unlock = options.dataDir === undefined ? () => {} : await lockDataDir(options.dataDir);
   let db: PGlite | undefined;
   try {
+    // loaded here, not at startup: a stdio server answers `initialize` before it needs PGlite, if ever
+    const { PGlite } = await import("@electric-sql/pglite");
     db = await PGlite.create(options.dataDir === undefined ? {} : { dataDir: options.dataDir });
     const migrated = await migrate(db, migrations);
     return client(db, migrated, unlock);
@@ -39,17 +42,12 @@ export async function openPglite(options: { dataDir?: string; migrationsDir?: st
   }
 }
 
-async function migrate(db: PGlite, files: Migration[]): Promise<string[]> {
-  await db.exec(MIGRATIONS_TABLE_SQL);
-  const applied = await db.query<{ name: string; checksum: string }>("select name, checksum from _migrations");
-  const pending = pendingMigrations(files, applied.rows);
-  for (const m of pending) {
-    await db.transaction(async (tx) => {
-      await tx.exec(m.sql);
-      await tx.query("insert into _migrations (name, checksum) values ($1, $2)", [m.name, m.checksum]);
-    });
-  }
-  return pending.map((m) => m.name);
+function migrate(db: PGlite, files: Migration[]): Promise<string[]> {
+  const session = (q: Pick<PGlite, "exec" | "query">) => ({
+    exec: (sql: string) => q.exec(sql),
+    query: async <R>(text: string, params?: unknown[]) => (await q.query<R>(text, params)).rows,
+  });
+  return applyMigrations({ ...session(db), transaction: (fn) => db.transaction((tx) => fn(session(tx))) }, files);
 }
 
 function client(db: PGlite, migrated: string[], unlock: () => void): PgliteClient {
@@ -57,6 +55,7 @@ function client(db: PGlite, migrated: string[], unlock: () => void): PgliteClien
   return {
     kind: "pglite",
     migrated,
+    db,
     async call(fn: LedgerFunction, args: SqlArgs) {
       const { text, params } = namedCall(fn, args, { jsonAsText: true });
       const { rows } = await db.query<{ result: unknown }>(text, params);

@@ -2,9 +2,12 @@ import type { z } from "zod";
 import { LedgerUnavailableError, Pag0Error } from "../errors.js";
 import type { Ledger, SpendRow } from "./ledger.js";
 import { SpendStateError } from "./spendStateError.js";
+import { sqlAccessStore } from "./sqlAccessStore.js";
+import { sqlAuditStore } from "./sqlAuditStore.js";
 import type { LedgerFunction, SqlArgs, SqlClient } from "./sqlClient.js";
 import {
   budgetStatus,
+  cacheHitResult,
   expiredCount,
   listSpendResult,
   principalResult,
@@ -47,6 +50,8 @@ export function sqlLedger(db: SqlClient): Ledger {
 
   return {
     kind: db.kind,
+    ...sqlAccessStore(call),
+    ...sqlAuditStore(call),
 
     async upsertPrincipal(principal, limits) {
       if (limits.perRequest < 0n || limits.daily < 0n || limits.monthly < 0n) {
@@ -92,9 +97,11 @@ export function sqlLedger(db: SqlClient): Ledger {
       transition("settled", "settle_spend", id, {
         p_tx_hash: settlement.txHash,
         p_response: settlement.response ?? null,
+        p_body_hash: settlement.bodyHash,
       }),
 
-    release: (id, outcomeCode) => transition("released", "release_spend", id, { p_outcome_code: outcomeCode }),
+    release: (id, outcomeCode, context) =>
+      transition("released", "release_spend", id, { p_outcome_code: outcomeCode, p_body_hash: context?.bodyHash }),
 
     markUnknown: (id, outcomeCode) => transition("marked unknown", "mark_unknown", id, { p_outcome_code: outcomeCode }),
 
@@ -128,6 +135,27 @@ export function sqlLedger(db: SqlClient): Ledger {
     pendingOutcomes: (signedBefore) => call("pending_outcomes", { p_signed_before: signedBefore }, spendRows),
 
     expireReservations: (now) => call("expire_reservations", { p_now: now }, expiredCount),
+
+    async recordCacheHit(input) {
+      if (input.saved < 0n) throw new RangeError(`a saving cannot be negative, got ${input.saved}`);
+      if (input.idempotencyKey === "") throw new RangeError("idempotency key must not be empty");
+      return call(
+        "record_cache_hit",
+        {
+          p_principal: input.principal,
+          p_idempotency_key: input.idempotencyKey,
+          p_request_hash: input.request.requestHash,
+          p_method: input.request.method,
+          p_url: input.request.url,
+          p_host: input.request.host,
+          p_quote: input.quote,
+          p_saved: input.saved,
+          p_cached_from: input.cachedFrom !== null && SPEND_ID.test(input.cachedFrom) ? input.cachedFrom : null,
+          p_now: input.now,
+        },
+        cacheHitResult,
+      );
+    },
 
     close: () => db.close(),
   };

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import type { BudgetStatus, ListSpendResult, ReserveResult, SpendRow } from "./ledger.js";
+import type { BudgetStatus, CacheHitResult, ListSpendResult, ReserveResult, SpendRow } from "./ledger.js";
 
 // Parsers for the jsonb the ledger's SQL functions return (snake_case, bigints and instants as strings).
 // An answer that does not parse is treated like an outage by sqlLedger(): no payment on nonsense.
@@ -17,6 +17,16 @@ const instant = z.string().transform((s, ctx) => {
 
 const spendStatus = z.enum(["reserved", "signed", "settled", "released", "unknown", "expired"]);
 
+/** The quote a spend row keeps (camelCase: stored as the pipeline wrote it); also the price of a cache entry. */
+export const spendQuote = z.object({
+  scheme: z.string(),
+  network: z.string(),
+  asset: z.string(),
+  payTo: z.string(),
+  x402Version: z.number(),
+  maxTimeoutSeconds: z.number(),
+});
+
 export const spendRow = z
   .object({
     id: z.string().regex(/^\d+$/),
@@ -28,14 +38,7 @@ export const spendRow = z
     method: z.string(),
     url: z.string(),
     host: z.string(),
-    quote: z.object({
-      scheme: z.string(),
-      network: z.string(),
-      asset: z.string(),
-      payTo: z.string(),
-      x402Version: z.number(),
-      maxTimeoutSeconds: z.number(),
-    }),
+    quote: spendQuote,
     authorization: z.object({ payer: z.string(), nonce: z.string(), validBefore: atomic }).nullable(),
     tx_hash: z.string().nullable(),
     outcome_code: z.string().nullable(),
@@ -43,6 +46,10 @@ export const spendRow = z
     created_at: instant,
     updated_at: instant,
     expires_at: instant,
+    // cache savings (migration 20261126100000); defaults keep rows from functions that predate it readable
+    cached: z.boolean().default(false),
+    saved: atomic.default(0n),
+    cached_from: z.string().nullable().default(null),
   })
   .transform(
     (r): SpendRow => ({
@@ -60,6 +67,9 @@ export const spendRow = z
       createdAt: r.created_at,
       updatedAt: r.updated_at,
       expiresAt: r.expires_at,
+      cached: r.cached,
+      saved: r.saved,
+      cachedFrom: r.cached_from,
     }),
   );
 
@@ -69,7 +79,7 @@ export const reserveResult = z
     z.object({ ok: z.literal(false), reason: z.literal("per_request_limit"), limit: atomic }),
     z.object({
       ok: z.literal(false),
-      reason: z.enum(["daily_limit", "monthly_limit"]),
+      reason: z.enum(["daily_limit", "monthly_limit", "wallet_daily_limit", "wallet_monthly_limit"]),
       limit: atomic,
       spent: atomic,
       reserved: atomic,
@@ -100,6 +110,7 @@ export const budgetStatus = z
     reserved: dayAndMonth,
     remaining: dayAndMonth,
     resets_at: z.object({ day: instant, month: instant }),
+    saved: dayAndMonth.default({ today: 0n, month: 0n }),
   })
   .nullable()
   .transform(
@@ -111,6 +122,7 @@ export const budgetStatus = z
         reserved: s.reserved,
         remaining: s.remaining,
         resetsAt: s.resets_at,
+        saved: s.saved,
       },
   );
 
@@ -118,10 +130,17 @@ export const listSpendResult = z
   .object({
     items: z.array(spendRow),
     next_cursor: z.string().nullable(),
-    totals: z.object({ spent: atomic, count: z.number().int() }),
+    totals: z.object({ spent: atomic, count: z.number().int(), saved: atomic.default(0n) }),
   })
   .transform((r): ListSpendResult => ({ items: r.items, nextCursor: r.next_cursor, totals: r.totals }));
 
 export const spendRows = z.array(spendRow);
 
 export const expiredCount = z.object({ expired: z.number().int() }).transform((r) => r.expired);
+
+export const cacheHitResult = z
+  .union([
+    z.object({ ok: z.literal(true), replayed: z.boolean(), spend: spendRow }),
+    z.object({ ok: z.literal(false), reason: z.enum(["unknown_principal", "idempotency_key_used"]) }),
+  ])
+  .transform((r): CacheHitResult => r);

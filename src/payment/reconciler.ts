@@ -1,5 +1,6 @@
 import type { Logger } from "pino";
 import { createPublicClient, http, type PublicClient, parseAbi } from "viem";
+import type { AnchorLock } from "../audit/anchorLock.js";
 import type { NetworkConfig } from "../config.js";
 import type { Ledger, SpendRow } from "../ledger/ledger.js";
 
@@ -19,6 +20,8 @@ export interface ReconcilerDeps {
   /** how far back to look for the AuthorizationUsed event that names the settlement transaction */
   logLookbackBlocks?: bigint;
   now?: () => Date;
+  /** the started loop runs only while this instance holds the lock (one instance per ledger); default: always */
+  lock?: AnchorLock;
 }
 
 export interface ReconcileReport {
@@ -96,13 +99,24 @@ export function createReconciler(deps: ReconcilerDeps): Reconciler {
     return report;
   }
 
+  let leading = false;
+  async function lead(): Promise<boolean> {
+    const now = deps.lock ? await deps.lock.acquire() : true;
+    if (now !== leading) {
+      deps.log.info(now ? "this instance runs the reconciler" : "another instance runs the reconciler now");
+    }
+    leading = now;
+    return now;
+  }
+
   let timer: NodeJS.Timeout | undefined;
   let running: Promise<unknown> = Promise.resolve();
   return {
     runOnce,
     start(intervalMs) {
       const tick = () => {
-        running = runOnce()
+        running = lead()
+          .then((leader) => (leader ? runOnce() : null))
           .catch((err) => deps.log.warn({ err }, "reconcile run failed"))
           .finally(() => {
             if (timer) timer = setTimeout(tick, intervalMs).unref();
@@ -114,6 +128,7 @@ export function createReconciler(deps: ReconcilerDeps): Reconciler {
       clearTimeout(timer);
       timer = undefined;
       await running;
+      await deps.lock?.release();
     },
   };
 }

@@ -12,17 +12,24 @@ export function reserveDenial(r: ReserveDenial, amount: bigint, now = new Date()
         { price: toDecimal(amount), limit: toDecimal(r.limit), limitSource: "policy" },
       );
     case "daily_limit":
-    case "monthly_limit": {
-      const daily = r.reason === "daily_limit";
+    case "monthly_limit":
+    case "wallet_daily_limit":
+    case "wallet_monthly_limit": {
+      const daily = r.reason === "daily_limit" || r.reason === "wallet_daily_limit";
+      const wallet = r.reason.startsWith("wallet_");
       const resets = daily
         ? "Resets at 00:00 UTC."
         : `Resets on ${new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() + 1, 1)).toISOString().slice(0, 10)} (UTC).`;
       const held = r.reserved > 0n ? ` (${toDecimal(r.reserved)} more held by payments in flight)` : "";
       return deny(
         "BUDGET_EXCEEDED",
-        `${daily ? "Daily" : "Monthly"} budget exceeded: ${toDecimal(r.spent)} of ${toDecimal(r.limit)} USDC spent ${daily ? "today" : "this month"}${held}, this call needs ${toDecimal(amount)}. ${resets}`,
+        `${wallet ? "The wallet-wide " : ""}${daily ? "daily" : "monthly"} budget exceeded: ${toDecimal(r.spent)} of ${toDecimal(r.limit)} USDC ${wallet ? "used by all agents " : "spent "}${daily ? "today" : "this month"}${held}, this call needs ${toDecimal(amount)}. ${resets}`.replace(
+          /^./,
+          (c) => c.toUpperCase(),
+        ),
         {
           window: daily ? "day" : "month",
+          scope: wallet ? "wallet" : "principal",
           limit: toDecimal(r.limit),
           spent: toDecimal(r.spent),
           reserved: toDecimal(r.reserved),

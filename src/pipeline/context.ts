@@ -17,13 +17,32 @@ export interface CallContext {
   cacheMode: "default" | "bypass";
   signal: AbortSignal;
   log: Logger;
+  /** asks the human to approve one quote where the client can show a form (MCP elicitation) */
+  elicitApproval?: (request: ApprovalPrompt) => Promise<"approved" | "declined" | "unsupported">;
+  /** reports progress to a client that asked for it */
+  progress?: (step: ProgressStep, message: string) => void;
 }
+
+/** What a human is asked to approve: exactly what will be signed, and where it came from. */
+export interface ApprovalPrompt {
+  amount: string;
+  asset: string;
+  network: string;
+  payTo: string;
+  url: string;
+}
+
+/** The stages of a paid call a client can follow, in order. */
+export const PROGRESS_STEPS = ["quote", "approval", "payment", "settlement"] as const;
+export type ProgressStep = (typeof PROGRESS_STEPS)[number];
 
 export interface UpstreamResult {
   status: number;
   headers: Record<string, string>;
   body: Uint8Array;
   truncated: boolean;
+  /** the upstream set cookies (the headers themselves are dropped): such a response is never cached */
+  setsCookie?: boolean;
 }
 
 export interface PaymentInfo {
@@ -43,6 +62,10 @@ export interface Delivered {
   payment: PaymentInfo | null;
   /** the ledger row behind this call, if it paid (or replayed a paid call) */
   spend: SpendRow | null;
+  /** an earlier call's outcome, replayed for a reused idempotency key (nothing new was bought) */
+  replayed?: boolean;
+  /** served from the paid-response cache: nothing was paid, `saved` is the price paid for it originally */
+  cache?: { saved: bigint };
 }
 
 export type Outcome = Delivered | Denial;

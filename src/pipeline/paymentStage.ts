@@ -1,13 +1,17 @@
-import { createHash } from "node:crypto";
+import type { BacklogGate } from "../audit/backlogGate.js";
+import { recordDenial } from "../audit/denialReceipt.js";
+import { bodyHashOf, requestCommitment } from "../audit/requestCommitment.js";
 import { isPag0Error } from "../errors.js";
 import type { Ledger, SpendRow } from "../ledger/ledger.js";
+import type { ToolMetrics } from "../metrics.js";
+import { toDecimal } from "../money.js";
 import { readPaymentRequired, toQuotes } from "../payment/quote.js";
 import { reserveDenial } from "../payment/reserveDenial.js";
 import { readSettlement, type SignedPayment, type X402Payer } from "../payment/x402Payer.js";
 import { type Denial, deny } from "../policy/denial.js";
 import { checkQuote, type Quote, type QuoteRules, screenQuotes } from "../policy/quoteRules.js";
-import { redactUrl } from "../redact.js";
 import type { UpstreamFetch } from "../upstream/upstreamFetch.js";
+import { requireApproval } from "./approval.js";
 import type { Stage } from "./compose.js";
 import type { CallContext, Outcome, PaymentInfo } from "./context.js";
 import { readUpstream, replayOutcome, snapshot } from "./upstreamResult.js";
@@ -22,6 +26,12 @@ export interface PaymentStageDeps {
   reservationTtlSeconds: number;
   /** how long a retry waits for the first call with the same idempotency key to finish */
   replayWaitMs: number;
+  /** quotes above this need a human's approval; undefined = never */
+  approvalThreshold: bigint | undefined;
+  approvalTtlSeconds: number;
+  metrics: ToolMetrics;
+  /** backpressure from the audit log: AUDIT_BACKLOG in strict mode when anchoring lags; absent = none */
+  auditGate?: BacklogGate;
 }
 
 /**
@@ -46,6 +56,8 @@ export function paymentStage(deps: PaymentStageDeps): Stage {
         "This API asks for payment, but no wallet is configured; set WALLET_PRIVATE_KEY.",
       );
     }
+    const backlog = await deps.auditGate?.();
+    if (backlog) return backlog;
     let paymentRequired: ReturnType<typeof readPaymentRequired>;
     try {
       paymentRequired = readPaymentRequired((n) => first.headers.get(n), quoteText);
@@ -55,17 +67,23 @@ export function paymentStage(deps: PaymentStageDeps): Stage {
     }
     const rules: QuoteRules = { ...deps.rules, maxPrice: ctx.maxPrice };
     const screened = screenQuotes(toQuotes(paymentRequired), rules);
-    if (screened.denial) return screened.denial;
+    if (screened.denial) {
+      return screened.denied ? recordDenial(deps.ledger, ctx, screened.denied, screened.denial) : screened.denial;
+    }
+    ctx.progress?.("quote", `Payment required: ${screened.allowed.length} acceptable option(s)`);
+    const approval = { ledger: deps.ledger, threshold: deps.approvalThreshold, ttlSeconds: deps.approvalTtlSeconds };
 
     let spend: SpendRow | null = null;
     let replayed: SpendRow | null = null;
     let signed: SignedPayment | Denial;
+    let considered: Quote | null = null; // the option a refusal in beforeSign was about, for its audit receipt
     try {
       signed = await deps.payer.sign(paymentRequired, {
         allowed: screened.allowed,
         cap: rules.maxPrice !== undefined && rules.maxPrice < rules.perRequest ? rules.maxPrice : rules.perRequest,
         async beforeSign(quote) {
-          const denial = checkQuote(quote, rules);
+          considered = quote;
+          const denial = checkQuote(quote, rules) ?? (await requireApproval(approval, ctx, quote));
           if (denial) return denial;
           const r = await deps.ledger.reserve(reserveInput(ctx, quote, deps.reservationTtlSeconds));
           if (!r.ok) return reserveDenial(r, quote.amount);
@@ -87,11 +105,13 @@ export function paymentStage(deps: PaymentStageDeps): Stage {
     if (replayed) return replayOutcome(deps.ledger, replayed, deps.replayWaitMs);
     if ("kind" in signed) {
       if (spend) await releaseQuietly(deps.ledger, ctx, spend, signed.code);
+      else if (considered) await recordDenial(deps.ledger, ctx, considered, signed);
       return signed;
     }
     const reserved = spend as unknown as SpendRow;
     // recorded before the authorization leaves the process: from here on only chain state frees this budget
     await deps.ledger.markSigned(reserved.id, signed.authorization);
+    ctx.progress?.("payment", `Signed a payment of ${toDecimal(signed.quote.amount)} USDC`);
     return sendPaid(deps, ctx, reserved, signed);
   };
 }
@@ -122,8 +142,15 @@ async function sendPaid(
   if (settlement?.success) {
     const response = await readUpstream(second, deps.maxResponseBytes).catch(() => null);
     payment.txHash = settlement.transaction || null;
+    ctx.progress?.("settlement", `Settled in ${payment.txHash ?? "an unknown transaction"}`);
+    deps.metrics.payments.inc({ network: payment.network, status: "settled" });
+    deps.metrics.paidAtomic.inc({ network: payment.network }, Number(payment.amount));
     const settled = await deps.ledger
-      .settle(spend.id, { txHash: payment.txHash, response: response && snapshot(response) })
+      .settle(spend.id, {
+        txHash: payment.txHash,
+        response: response && snapshot(response),
+        bodyHash: bodyHashOf(ctx.request.body),
+      })
       .catch((e) => {
         // paid but not recorded: the row stays "signed" and the reconciler settles it from chain state
         ctx.log.error({ err: e, spendId: spend.id }, "settled payment could not be recorded yet");
@@ -142,6 +169,7 @@ async function sendPaid(
   }
   // an answer without a settlement: we may or may not have been charged
   await markUnknownQuietly(deps.ledger, ctx, spend, "NO_SETTLEMENT");
+  deps.metrics.payments.inc({ network: payment.network, status: "unknown" });
   if (second.status >= 200 && second.status < 300) {
     const response = await readUpstream(second, deps.maxResponseBytes);
     return { kind: "response", response, payment, spend: { ...spend, status: "unknown" } };
@@ -169,31 +197,24 @@ function unknownOutcome(
   );
 }
 
-function requestInit(ctx: CallContext, paymentHeaders: Record<string, string> = {}): RequestInit {
+function requestInit(ctx: CallContext, paymentHeaders?: Record<string, string>): RequestInit {
   return {
     method: ctx.request.method,
     headers: { ...ctx.request.headers, ...paymentHeaders },
     body: ctx.request.body,
-    signal: ctx.signal,
+    // once a payment is sent, a cancelled call still waits for its outcome (the upstream timeout still applies):
+    // the money may move either way, and the ledger must learn which
+    signal: paymentHeaders ? undefined : ctx.signal,
   };
 }
 
 function reserveInput(ctx: CallContext, quote: Quote, ttlSeconds: number) {
-  const bodyHash = createHash("sha256")
-    .update(ctx.request.body ?? "")
-    .digest("hex");
+  const { method, url, requestHash } = requestCommitment(ctx.request);
   return {
     principal: ctx.principal,
     amount: quote.amount,
     idempotencyKey: ctx.idempotencyKey,
-    request: {
-      method: ctx.request.method,
-      url: redactUrl(ctx.request.url),
-      host: ctx.request.url.hostname,
-      requestHash: createHash("sha256")
-        .update(`${ctx.request.method} ${ctx.request.url.href}\n${bodyHash}`)
-        .digest("hex"),
-    },
+    request: { method, url, host: ctx.request.url.hostname, requestHash },
     quote: {
       scheme: quote.scheme,
       network: quote.network,
@@ -216,7 +237,9 @@ function paymentError(res: Response): string | undefined {
 
 async function releaseQuietly(ledger: Ledger, ctx: CallContext, spend: SpendRow, code: string) {
   // if this fails the unsigned reservation simply expires after its TTL
-  await ledger.release(spend.id, code).catch((e) => ctx.log.warn({ err: e, spendId: spend.id }, "release failed"));
+  await ledger
+    .release(spend.id, code, { bodyHash: bodyHashOf(ctx.request.body) })
+    .catch((e) => ctx.log.warn({ err: e, spendId: spend.id }, "release failed"));
 }
 
 async function markUnknownQuietly(ledger: Ledger, ctx: CallContext, spend: SpendRow, code: string) {

@@ -6,7 +6,8 @@ import type { Outcome, UpstreamResult } from "./context.js";
 /** Read an upstream response within the size cap; set-cookie and hop-by-hop headers never reach the model. */
 export async function readUpstream(res: Response, maxBytes: number): Promise<UpstreamResult> {
   const { bytes, truncated } = await readCappedBody(res, maxBytes);
-  return { status: res.status, headers: stripResponseHeaders(res.headers), body: bytes, truncated };
+  const setsCookie = res.headers.has("set-cookie") || res.headers.has("set-cookie2");
+  return { status: res.status, headers: stripResponseHeaders(res.headers), body: bytes, truncated, setsCookie };
 }
 
 interface StoredResponse {
@@ -57,7 +58,7 @@ export async function replayOutcome(ledger: Ledger, row: SpendRow, waitMs: numbe
       txHash: current.txHash,
       x402Version: current.quote.x402Version,
     };
-    return { kind: "response", response, payment, spend: current };
+    return { kind: "response", response, payment, spend: current, replayed: true };
   }
   if (current.status === "released" || current.status === "expired") {
     return deny(

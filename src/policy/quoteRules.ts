@@ -87,16 +87,19 @@ export function checkQuote(quote: Quote, rules: QuoteRules): Denial | null {
 
 /**
  * Split a 402's options into the ones policy allows and, if none is allowed, the most telling denial:
- * the one from the option that passed the most checks.
+ * the one from the option that passed the most checks (`denied`, which the audit receipt records).
  */
-export function screenQuotes(quotes: Quote[], rules: QuoteRules): { allowed: Quote[]; denial: Denial | null } {
+export function screenQuotes(
+  quotes: Quote[],
+  rules: QuoteRules,
+): { allowed: Quote[]; denial: Denial | null; denied?: Quote } {
   if (quotes.length === 0)
     return { allowed: [], denial: deny("QUOTE_INVALID", "The 402 response offers no payment option.") };
   const results = quotes.map((q) => ({ q, ...evaluate(q, rules) }));
   const allowed = results.filter((r) => r.denial === null).map((r) => r.q);
   if (allowed.length > 0) return { allowed, denial: null };
   const best = results.reduce((a, b) => (b.passed > a.passed ? b : a));
-  return { allowed, denial: best.denial };
+  return { allowed, denial: best.denial, denied: best.q };
 }
 
 function evaluate(quote: Quote, rules: QuoteRules): { denial: Denial | null; passed: number } {

@@ -28,6 +28,7 @@ export const getBudget = (deps: GetBudgetDeps) =>
       spent: pair,
       reserved: amount,
       remaining: pair,
+      saved: pair.describe("What the paid-response cache saved (responses already paid for, served again at no cost)"),
       resetsAt: z.object({ day: z.string(), month: z.string() }),
       policy: z.object({
         allowedHosts: z.array(z.string()),
@@ -37,6 +38,7 @@ export const getBudget = (deps: GetBudgetDeps) =>
       }),
     },
     annotations: { readOnlyHint: true, idempotentHint: true, openWorldHint: false },
+    scope: "read",
     async handler(input, tool) {
       if (input.principal && input.principal !== tool.principal && !tool.isOperator) {
         return deny("FORBIDDEN", "Only an operator can read another principal's budget.");
@@ -54,6 +56,7 @@ export const getBudget = (deps: GetBudgetDeps) =>
         spent: { today: toDecimal(s.spent.today), month: toDecimal(s.spent.month) },
         reserved: toDecimal(s.reserved.month),
         remaining: { today: toDecimal(s.remaining.today), month: toDecimal(s.remaining.month) },
+        saved: { today: toDecimal(s.saved.today), month: toDecimal(s.saved.month) },
         resetsAt: { day: s.resetsAt.day.toISOString(), month: s.resetsAt.month.toISOString() },
         policy: {
           allowedHosts: deps.policy.allowedHosts,
@@ -66,5 +69,6 @@ export const getBudget = (deps: GetBudgetDeps) =>
     },
     text: (o) =>
       `Spent ${o.spent.today} of ${o.limits.daily} USDC today and ${o.spent.month} of ${o.limits.monthly} this month; ` +
-      `${o.remaining.today} left today (${o.reserved} reserved in flight). Per request at most ${o.limits.perRequest}.`,
+      `${o.remaining.today} left today (${o.reserved} reserved in flight). Per request at most ${o.limits.perRequest}.` +
+      (o.saved.month === "0.00" ? "" : ` The cache saved ${o.saved.today} today, ${o.saved.month} this month.`),
   });

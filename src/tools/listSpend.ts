@@ -1,4 +1,5 @@
 import * as z from "zod";
+import type { AuditState } from "../ledger/auditStore.js";
 import type { Ledger, SpendRow } from "../ledger/ledger.js";
 import { toDecimal } from "../money.js";
 import { deny } from "../policy/denial.js";
@@ -22,8 +23,19 @@ const item = z.object({
   txHash: z.string().nullable(),
   cached: z.boolean(),
   saved: amount,
-  audit: z.object({ status: z.string(), batchId: z.string().nullable(), anchorTx: z.string().nullable() }),
+  audit: z
+    .object({
+      status: z.enum(["none", "queued", "submitted", "anchored"]),
+      batchId: z.string().nullable(),
+      anchorTx: z.string().nullable(),
+    })
+    .describe(
+      "The receipt's audit anchor on SKALE: none (payment still open), queued, submitted, or anchored in batchId " +
+        "by anchorTx (`pag0 audit verify <receiptId>` proves it).",
+    ),
 });
+
+const NO_RECEIPT: AuditState = { status: "none", batchId: null, anchorTx: null };
 
 export const listSpend = (deps: { ledger: Ledger }) =>
   defineTool({
@@ -45,6 +57,7 @@ export const listSpend = (deps: { ledger: Ledger }) =>
       totals: z.object({ spent: amount, saved: amount, count: z.number() }),
     },
     annotations: { readOnlyHint: true, idempotentHint: true, openWorldHint: false },
+    scope: "read",
     async handler(input, tool) {
       if (input.principal && input.principal !== tool.principal && !tool.isOperator) {
         return deny("FORBIDDEN", "Only an operator can list another principal's spend.");
@@ -58,20 +71,29 @@ export const listSpend = (deps: { ledger: Ledger }) =>
         limit: input.limit,
         cursor: input.cursor,
       });
+      const audit = await deps.ledger.auditStatus(page.items.map((r) => r.id));
       return {
-        items: page.items.map(toItem),
+        items: page.items.map((r) => toItem(r, audit.get(r.id) ?? NO_RECEIPT)),
         nextCursor: page.nextCursor,
-        totals: { spent: toDecimal(page.totals.spent), saved: "0.00", count: page.totals.count },
+        totals: {
+          spent: toDecimal(page.totals.spent),
+          saved: toDecimal(page.totals.saved),
+          count: page.totals.count,
+        },
       };
     },
     text: (o) =>
-      `${o.totals.count} payment(s), ${o.totals.spent} USDC spent.` +
+      `${o.totals.count} payment(s), ${o.totals.spent} USDC spent, ${o.totals.saved} USDC saved by the cache.` +
       o.items
-        .map((i) => `\n${i.at} ${i.status} ${i.amount} USDC ${i.method} ${i.url}${i.txHash ? ` tx ${i.txHash}` : ""}`)
+        .map(
+          (i) =>
+            `\n${i.at} ${i.status} ${i.amount} USDC ${i.method} ${i.url}${i.txHash ? ` tx ${i.txHash}` : ""}` +
+            (i.cached ? ` (cached, saved ${i.saved})` : ""),
+        )
         .join(""),
   });
 
-function toItem(r: SpendRow): z.infer<typeof item> {
+function toItem(r: SpendRow, audit: AuditState): z.infer<typeof item> {
   return {
     receiptId: r.id,
     at: r.createdAt.toISOString(),
@@ -85,9 +107,8 @@ function toItem(r: SpendRow): z.infer<typeof item> {
     network: r.quote.network,
     payTo: r.quote.payTo,
     txHash: r.txHash,
-    cached: false,
-    saved: "0.00",
-    // anchoring on SKALE arrives with the audit stage; until then every receipt waits in the ledger
-    audit: { status: "pending", batchId: null, anchorTx: null },
+    cached: r.cached,
+    saved: toDecimal(r.saved),
+    audit,
   };
 }

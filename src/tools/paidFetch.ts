@@ -47,7 +47,13 @@ const inputSchema = {
     .max(200)
     .optional()
     .describe("Reuse the same key when retrying the same logical request: it is never paid twice."),
-  cache: z.enum(["default", "bypass"]).default("default").describe("`bypass` skips the paid-response cache lookup."),
+  cache: z
+    .enum(["default", "bypass"])
+    .default("default")
+    .describe(
+      "`default`: a response already paid for that is still fresh is returned from the cache at no cost " +
+        "(`cached: true`, `saved`). `bypass`: fetch (and pay) again, and refresh the cached copy.",
+    ),
 };
 
 const payment = z
@@ -87,6 +93,7 @@ export const paidFetch = (deps: PaidFetchDeps) =>
     inputSchema,
     outputSchema,
     annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: false, openWorldHint: true },
+    scope: "fetch",
     async handler(input, tool) {
       if (input.body !== undefined && input.json !== undefined) {
         return deny("INVALID_INPUT", "Send either `body` or `json`, not both.");
@@ -114,6 +121,8 @@ export const paidFetch = (deps: PaidFetchDeps) =>
         cacheMode: input.cache,
         signal: tool.signal,
         log: tool.log,
+        elicitApproval: tool.elicitApproval,
+        progress: tool.progress,
       });
       if (outcome.kind === "denied") return outcome;
       return toOutput(outcome, await budgetSummaryOf(deps.ledger, tool.principal));
@@ -121,7 +130,9 @@ export const paidFetch = (deps: PaidFetchDeps) =>
     text(out) {
       const paid = out.payment
         ? `Paid ${out.payment.amount} USDC on ${out.payment.network}${out.payment.txHash ? ` (tx ${out.payment.txHash})` : " (settlement pending)"}.`
-        : "No payment.";
+        : out.cached
+          ? `Served from the cache: no payment, saved ${out.saved} USDC.`
+          : "No payment.";
       const body = out.bodyEncoding === "utf8" ? out.body : `[${out.body.length} base64 characters of binary body]`;
       return `HTTP ${out.status}. ${paid} ${out.budget ? `Budget left today: ${out.budget.remainingToday} USDC.` : ""}${out.truncated ? " Body truncated." : ""}\n\n${body}`;
     },
@@ -144,7 +155,8 @@ function toOutput(o: Delivered, budget: { remainingToday: string; remainingMonth
     body,
     bodyEncoding: encoding,
     truncated: o.response.truncated,
-    cached: false,
+    cached: o.cache !== undefined,
+    ...(o.cache ? { saved: toDecimal(o.cache.saved) } : {}),
     payment: o.payment && {
       amount: toDecimal(o.payment.amount),
       amountAtomic: o.payment.amount.toString(),

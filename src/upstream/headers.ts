@@ -41,6 +41,10 @@ export const CREDENTIAL_HEADERS: readonly string[] = [
 // Defence in depth for credentials nobody declared (x-api-key, x-auth-token, x-goog-api-key, ...).
 const CREDENTIAL_NAME = /auth|token|api-?key|secret|session|cookie|passw|signature|credential/i;
 
+/** A request header that carries (or may carry) a credential, by its name. */
+export const isCredentialHeader = (name: string): boolean =>
+  CREDENTIAL_HEADERS.includes(name.toLowerCase()) || CREDENTIAL_NAME.test(name);
+
 /** Names listed in a Connection header are hop-by-hop too. */
 function connectionTokens(headers: Headers): string[] {
   const value = headers.get("connection");

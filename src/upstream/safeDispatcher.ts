@@ -19,6 +19,8 @@ export type SafeDispatcherOptions = {
   connectTimeoutMs?: number;
   headersTimeoutMs?: number;
   bodyTimeoutMs?: number;
+  /** false: every request on a new connection (no pooled socket the server may already have closed) */
+  keepAlive?: boolean;
 };
 
 const systemLookup: HostLookup = (hostname) => dns.lookup(hostname, { all: true, order: "verbatim" });
@@ -53,6 +55,8 @@ export function createSafeDispatcher(options: SafeDispatcherOptions): Agent {
 
   return new Agent({
     connect,
+    // undici: pipelining 0 disables keep-alive
+    ...(options.keepAlive === false ? { pipelining: 0 } : {}),
     headersTimeout: options.headersTimeoutMs ?? 30_000,
     bodyTimeout: options.bodyTimeoutMs ?? 30_000,
   });

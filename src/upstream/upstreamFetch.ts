@@ -50,14 +50,19 @@ const REASON_PHRASE = /^[\t\x20-\x7e\x80-\xff]*$/;
 export function createUpstreamFetch(options: UpstreamFetchOptions): UpstreamFetch {
   const timeoutMs = options.timeoutMs ?? 30_000;
   const maxRedirects = options.maxRedirects ?? 5;
-  const dispatcher = createSafeDispatcher({
+  const dispatcherOptions = {
     allowPrivate: options.allowPrivate,
     lookup: options.lookup,
     allowAddress: options.allowAddress,
     connectTimeoutMs: Math.min(timeoutMs, 10_000),
     headersTimeoutMs: timeoutMs,
     bodyTimeoutMs: timeoutMs,
-  });
+  };
+  const pooled = createSafeDispatcher(dispatcherOptions);
+  // A request carrying a payment goes on a fresh connection: a pooled socket the server closed meanwhile (the
+  // approval or the reservation took a while) would fail it with ECONNRESET, and a payment that may or may not
+  // have reached the server has an unknown outcome.
+  const fresh = createSafeDispatcher({ ...dispatcherOptions, keepAlive: false });
 
   async function upstreamFetch(input: FetchInput, init?: RequestInit): Promise<Response> {
     let current = targetUrl(input);
@@ -66,6 +71,7 @@ export function createUpstreamFetch(options: UpstreamFetchOptions): UpstreamFetc
     let method = request.method;
     let body = request.body ? new Uint8Array(await request.arrayBuffer()) : undefined;
     const headers = stripRequestHeaders(request.headers, options.userAgent);
+    const dispatcher = headers.has("payment-signature") || headers.has("x-payment") ? fresh : pooled;
 
     const deadline = new AbortController();
     const timer = setTimeout(() => deadline.abort(upstreamTimeout(current.hostname, timeoutMs)), timeoutMs);
@@ -153,7 +159,7 @@ export function createUpstreamFetch(options: UpstreamFetchOptions): UpstreamFetc
     return out;
   }
 
-  return Object.assign(upstreamFetch, { close: () => dispatcher.close() });
+  return Object.assign(upstreamFetch, { close: () => Promise.all([pooled.close(), fresh.close()]).then(() => {}) });
 }
 
 function targetUrl(input: FetchInput): URL {

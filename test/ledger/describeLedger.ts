@@ -570,7 +570,7 @@ export function describeLedger(name: string, make: () => Promise<Ledger>): void 
         await ledger.release(b.id, "PAYMENT_FAILED");
         const page = await ledger.listSpend({ principal: p, limit: 1 });
         expect(page.items).toHaveLength(1);
-        expect(page.totals).toEqual({ spent: 6n * CENT, count: 4 });
+        expect(page.totals).toEqual({ spent: 6n * CENT, count: 4, saved: 0n });
         expect(
           (await ledger.listSpend({ principal: p, limit: 10, status: "reserved" })).items.map((r) => r.id),
         ).toEqual([c.id]);
@@ -594,6 +594,7 @@ export function describeLedger(name: string, make: () => Promise<Ledger>): void 
         expect((await ledger.listSpend({ principal: p, limit: 100, host: "one.example" })).totals).toEqual({
           spent: CENT,
           count: 4,
+          saved: 0n,
         });
       });
 

@@ -7,7 +7,7 @@ import { afterAll, describe, expect, test } from "vitest";
 import { LedgerUnavailableError } from "../../src/errors.js";
 import { DataDirLockedError, lockDataDir } from "../../src/ledger/dataDirLock.js";
 import { openPglite } from "../../src/ledger/pgliteClient.js";
-import { defaultMigrationsDir } from "../../src/ledger/sqlClient.js";
+import { defaultMigrationsDir, readMigrations } from "../../src/ledger/sqlClient.js";
 import { sqlLedger } from "../../src/ledger/sqlLedger.js";
 
 const root = mkdtempSync(join(tmpdir(), "pag0-pglite-"));
@@ -50,7 +50,9 @@ describe("openPglite", () => {
   test("behavior: a second open of a data dir fails while the first is open and succeeds after close", async () => {
     const dataDir = freshDir();
     const first = await openPglite({ dataDir });
-    expect(first.migrated).toEqual(["20261126000000_ledger.sql"]);
+    // every migration file, in name order, on a fresh data dir
+    expect(first.migrated).toEqual((await readMigrations(defaultMigrationsDir())).map((m) => m.name));
+    expect(first.migrated[0]).toBe("20261126000000_ledger.sql");
     const refused = await openPglite({ dataDir }).catch((e) => e);
     expect(refused).toBeInstanceOf(DataDirLockedError);
     expect(refused).toBeInstanceOf(LedgerUnavailableError); // fail closed: nothing is paid

@@ -6,7 +6,8 @@ import type { World } from "../world/world.js";
 
 /**
  * A transport that runs `pag0 stdio` from source as a child process, the way an MCP host does, paying on `world`.
- * Its data dir and config file live in a fresh temp dir; `env` adds or overrides settings.
+ * Its data dir and config file live in a fresh temp dir; `env` adds or overrides settings (several processes share
+ * one data dir, and so one embedded ledger, with the same `PAG0_DATA_DIR`).
  */
 export function pag0StdioTransport(
   world: World,

@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { Writable } from "node:stream";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { InMemoryTransport } from "@modelcontextprotocol/sdk/inMemory.js";
+import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
 import { type Config, loadConfig } from "../../src/config.js";
 import { createDeps, type Deps } from "../../src/deps.js";
@@ -22,10 +23,16 @@ export interface TestPag0Options {
   payerKey?: `0x${string}`;
   env?: Record<string, string>;
   fetch?: Deps["fetch"];
+  /** share another Pag0's cache store (as instances sharing one Redis do); closed by its owner */
+  cache?: Deps["cache"];
+  /** more settings for the PAG0_CONFIG file (camelCase), e.g. `{ cacheRules: [...] }` */
+  configFile?: Record<string, unknown>;
 }
 
 export interface TestPag0 {
   client: Client;
+  /** the server the client talks to (e.g. to register a bench-only tool on the same transport) */
+  server: McpServer;
   deps: Deps;
   config: Config;
   principal: string;
@@ -42,7 +49,7 @@ export async function startTestPag0(o: TestPag0Options): Promise<TestPag0> {
   const principal = o.principal ?? `p${process.pid}-${++seq}-${Date.now()}`;
   const dir = mkdtempSync(join(tmpdir(), "pag0-test-"));
   const configFile = join(dir, "pag0.json");
-  writeFileSync(configFile, JSON.stringify({ networks: [o.world.networkConfig] }));
+  writeFileSync(configFile, JSON.stringify({ networks: [o.world.networkConfig], ...o.configFile }));
   const config = loadConfig({
     PAG0_CONFIG: configFile,
     PAG0_DATA_DIR: dir,
@@ -60,8 +67,8 @@ export async function startTestPag0(o: TestPag0Options): Promise<TestPag0> {
       cb();
     },
   });
-  const deps = createDeps(config, createLogger("debug", sink), { ledger: o.ledger, fetch: o.fetch });
-  const server = createMcpServer(deps, () => ({ principal, isOperator: false }));
+  const deps = createDeps(config, createLogger("debug", sink), { ledger: o.ledger, fetch: o.fetch, cache: o.cache });
+  const server = createMcpServer(deps, () => ({ principal, scopes: ["fetch"] }));
   const client = new Client({ name: "pag0-test", version: "0" });
   const [clientSide, serverSide] = InMemoryTransport.createLinkedPair();
   await Promise.all([server.connect(serverSide), client.connect(clientSide)]);
@@ -69,6 +76,7 @@ export async function startTestPag0(o: TestPag0Options): Promise<TestPag0> {
   await client.listTools();
   return {
     client,
+    server,
     deps,
     config,
     principal,
@@ -77,6 +85,7 @@ export async function startTestPag0(o: TestPag0Options): Promise<TestPag0> {
     async close() {
       await client.close();
       await server.close();
+      if (!o.cache) await deps.cache.close();
     },
   };
 }

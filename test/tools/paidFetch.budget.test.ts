@@ -37,7 +37,10 @@ describe("paid_fetch budgets under concurrency", () => {
       const payTo = world.newAddress();
       const url = world.v2.route({ price: PRICE, payTo });
 
-      const results = await Promise.all(Array.from({ length: 200 }, () => pag0.call("paid_fetch", { url })));
+      // bypass: without it the cache would serve 199 of these what the first one bought, and pay once
+      const results = await Promise.all(
+        Array.from({ length: 200 }, () => pag0.call("paid_fetch", { url, cache: "bypass" })),
+      );
 
       const paid = results.filter((r) => !r.isError);
       const refused = results.filter((r) => r.isError);
