@@ -1,29 +1,52 @@
 #!/usr/bin/env node
-import { approvals } from "./commands/approvals.js";
-import { audit } from "./commands/audit.js";
 import type { Command } from "./commands/command.js";
-import { demo } from "./commands/demo.js";
-import { doctor } from "./commands/doctor.js";
-import { http } from "./commands/http.js";
-import { keys } from "./commands/keys.js";
-import { migrate } from "./commands/migrate.js";
-import { policy } from "./commands/policy.js";
-import { spend } from "./commands/spend.js";
-import { stdio } from "./commands/stdio.js";
 import { ConfigError } from "./config.js";
 
-/** Every `pag0` subcommand, one file each in src/commands. */
-const COMMANDS: Record<string, Command> = {
-  stdio,
-  http,
-  migrate,
-  keys,
-  policy,
-  approvals,
-  demo,
-  spend,
-  doctor,
-  audit,
+/**
+ * Every `pag0` subcommand, one file each in src/commands, loaded only when run: `pag0 stdio` must answer
+ * `initialize` fast, without loading the HTTP server, the audit tooling or the operator commands.
+ */
+const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }> = {
+  stdio: {
+    summary: "serve the MCP tools over stdio (Claude Desktop, Claude Code, Cursor)",
+    load: async () => (await import("./commands/stdio.js")).stdio,
+  },
+  http: {
+    summary: "serve the MCP tools over streamable HTTP at /mcp for remote agents",
+    load: async () => (await import("./commands/http.js")).http,
+  },
+  migrate: {
+    summary: "apply supabase/migrations to DATABASE_URL, once, under an advisory lock",
+    load: async () => (await import("./commands/migrate.js")).migrate,
+  },
+  keys: {
+    summary: "create, list and revoke API keys of remote agents (principals)",
+    load: async () => (await import("./commands/keys.js")).keys,
+  },
+  policy: {
+    summary: "show or set a principal's per-request, daily and monthly limits",
+    load: async () => (await import("./commands/policy.js")).policy,
+  },
+  approvals: {
+    summary: "list, approve or deny payments waiting for a human",
+    load: async () => (await import("./commands/approvals.js")).approvals,
+  },
+  spend: {
+    summary: "list payments from the ledger as a table, --json or --csv",
+    load: async () => (await import("./commands/spend.js")).spend,
+  },
+  doctor: {
+    summary: "check configuration, data dir, ledger, wallet and each network's RPC and USDC",
+    load: async () => (await import("./commands/doctor.js")).doctor,
+  },
+  audit: {
+    summary: "audit receipts on SKALE: deploy, status, verify <receiptId>, reconcile",
+    load: async () => (await import("./commands/audit.js")).audit,
+  },
+  demo: {
+    summary: "run the whole offline x402 world end to end (from a source checkout: npm run demo)",
+    load: async () => (await import("./commands/demo.js")).demo,
+  },
 };
 
 const usage = () =>
@@ -47,7 +70,7 @@ async function main([name = "help", ...args]: string[]): Promise<number> {
     process.stderr.write(`pag0: unknown command "${name}"\n\n${usage()}`);
     return 2;
   }
-  return command.run(args);
+  return (await command.load()).run(args);
 }
 
 main(process.argv.slice(2)).then(

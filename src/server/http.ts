@@ -151,17 +151,27 @@ function originCheck(hostnames: string[], origins: string[]) {
 /** Listen until SIGINT/SIGTERM, then stop taking requests, close sessions and the ledger. */
 export async function runHttp(deps: Deps): Promise<void> {
   const { config, log } = deps;
-  await deps.ledger.setWalletLimits(config.policy.walletLimits);
-  if (!isLoopback(config.http.host) && (await deps.ledger.listApiKeys()).every((k) => k.revokedAt !== null)) {
-    throw new Error(
-      `Refusing to listen on ${config.http.host} without API keys: anyone could spend. Create one with \`pag0 keys create --principal <name>\`, or bind to 127.0.0.1.`,
-    );
+  let server: Server;
+  let closeSessions: () => Promise<unknown>;
+  try {
+    await deps.ledger.setWalletLimits(config.policy.walletLimits);
+    if (!isLoopback(config.http.host) && (await deps.ledger.listApiKeys()).every((k) => k.revokedAt !== null)) {
+      throw new Error(
+        `Refusing to listen on ${config.http.host} without API keys: anyone could spend. Create one with \`pag0 keys create --principal <name>\`, or bind to 127.0.0.1.`,
+      );
+    }
+    const http = createHttpApp(deps);
+    closeSessions = http.closeSessions;
+    server = await new Promise((resolve, reject) => {
+      const s = http.app.listen(config.http.port, config.http.host, () => resolve(s));
+      s.once("error", reject);
+    });
+  } catch (e) {
+    // nothing may keep the process alive after a refusal: the embedded ledger serves a socket, the cache connects
+    await deps.cache.close().catch(() => {});
+    await deps.ledger.close().catch(() => {});
+    throw e;
   }
-  const { app, closeSessions } = createHttpApp(deps);
-  const server: Server = await new Promise((resolve, reject) => {
-    const s = app.listen(config.http.port, config.http.host, () => resolve(s));
-    s.once("error", reject);
-  });
   const { address, port } = server.address() as AddressInfo;
   log.info({ address, port, sessions: config.http.sessions }, "pag0 http ready");
   process.stderr.write(`pag0 http listening on http://${config.http.host}:${port}/mcp\n`);
