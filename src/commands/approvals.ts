@@ -1,5 +1,6 @@
 import { createInterface } from "node:readline/promises";
 import type { Command } from "./command.js";
+import { print } from "./output.js";
 import { withLedger } from "./withLedger.js";
 
 const USAGE = `Usage:
@@ -17,7 +18,7 @@ export const approvals: Command = {
       return withLedger(async ({ ledger }) => {
         for (const a of await ledger.listApprovals("pending")) {
           const d = a.details as Record<string, string>;
-          process.stdout.write(
+          print(
             `${a.id}  ${a.principal}  ${d.amount} USDC to ${d.payTo} on ${d.network}  ${d.method ?? ""} ${d.url}  expires ${a.expiresAt.toISOString()}\n`,
           );
         }

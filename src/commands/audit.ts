@@ -14,6 +14,7 @@ import type { AuditBatch } from "../ledger/auditStore.js";
 import { toDecimal } from "../money.js";
 import type { Command } from "./command.js";
 import { commandLogger } from "./commandLogger.js";
+import { print } from "./output.js";
 
 const USAGE = `Usage: pag0 audit <command>
 
@@ -50,10 +51,10 @@ export const audit: Command = {
   async run(args) {
     const [sub = "help", ...rest] = args;
     if (sub === "help" || sub === "--help" || sub === "-h") {
-      process.stdout.write(USAGE);
+      print(USAGE);
       return 0;
     }
-    const io = { out: (t: string) => process.stdout.write(t), err: (t: string) => process.stderr.write(t) };
+    const io = { out: (t: string) => print(t), err: (t: string) => process.stderr.write(t) };
     if (sub === "verify" && rest[0]?.endsWith(".json")) return verifyBundleFile(rest, io); // no ledger needed
     const config = loadConfig();
     const deps = createDeps(config, commandLogger(config));

@@ -8,6 +8,7 @@ import { toDecimal } from "../money.js";
 import { checkNetwork } from "../payment/checkNetwork.js";
 import type { Command } from "./command.js";
 import { commandLogger } from "./commandLogger.js";
+import { print } from "./output.js";
 
 type Level = "OK" | "WARN" | "FAIL";
 
@@ -18,7 +19,7 @@ function reporter() {
     counts,
     line(level: Level, subject: string, message: string) {
       counts[level]++;
-      process.stdout.write(`${level.padEnd(4)}  ${subject}: ${message}\n`);
+      print(`${level.padEnd(4)}  ${subject}: ${message}\n`);
     },
   };
 }
@@ -33,7 +34,7 @@ export const doctor: Command = {
     } catch (e) {
       if (!(e instanceof ConfigError)) throw e;
       for (const problem of e.problems) report.line("FAIL", "config", problem);
-      process.stdout.write("\nFix the configuration first; the other checks need it.\n");
+      print("\nFix the configuration first; the other checks need it.\n");
       return 1;
     }
     report.line("OK", "config", describeConfig(config));
@@ -69,7 +70,7 @@ export const doctor: Command = {
     }
 
     const { OK, WARN, FAIL } = report.counts;
-    process.stdout.write(`\n${OK} OK, ${WARN} WARN, ${FAIL} FAIL\n`);
+    print(`\n${OK} OK, ${WARN} WARN, ${FAIL} FAIL\n`);
     return FAIL > 0 ? 1 : 0;
   },
 };

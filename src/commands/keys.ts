@@ -1,6 +1,7 @@
 import type { Scope } from "../ledger/accessStore.js";
 import { apiKeySalt, hashApiKey, newApiKey } from "../server/apiKeys.js";
 import type { Command } from "./command.js";
+import { print } from "./output.js";
 import { parseFlags, withLedger } from "./withLedger.js";
 
 const USAGE = `Usage:
@@ -38,7 +39,7 @@ export const keys: Command = {
           scopes,
           label: flags.label,
         });
-        process.stdout.write(`${key}\n`);
+        print(`${key}\n`);
         process.stderr.write(
           `Created key ${id} for ${principal} (${scopes.join(", ")}). It is shown only this once.\n`,
         );
@@ -49,9 +50,7 @@ export const keys: Command = {
       return withLedger(async ({ ledger }) => {
         for (const k of await ledger.listApiKeys()) {
           const state = k.revokedAt ? `revoked ${k.revokedAt.toISOString()}` : "active";
-          process.stdout.write(
-            `${k.id}  ${k.principal.padEnd(20)} ${k.scopes.join(",").padEnd(20)} ${state}  ${k.label ?? ""}\n`,
-          );
+          print(`${k.id}  ${k.principal.padEnd(20)} ${k.scopes.join(",").padEnd(20)} ${state}  ${k.label ?? ""}\n`);
         }
         return 0;
       });

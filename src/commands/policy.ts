@@ -1,6 +1,7 @@
 import { LOCAL_PRINCIPAL } from "../deps.js";
 import { isDecimalAmount, toAtomic, toDecimal } from "../money.js";
 import type { Command } from "./command.js";
+import { print } from "./output.js";
 import { parseFlags, withLedger } from "./withLedger.js";
 
 const USAGE = `Usage:
@@ -20,12 +21,12 @@ export const policy: Command = {
         const rows = (await ledger.listPrincipals()).filter((p) => !wanted || p.principal === wanted);
         for (const p of rows) {
           const l = p.limits;
-          process.stdout.write(
+          print(
             `${p.principal.padEnd(24)} per request ${toDecimal(l.perRequest)}  daily ${toDecimal(l.daily)}  monthly ${toDecimal(l.monthly)} USDC\n`,
           );
         }
         const w = config.policy.walletLimits;
-        process.stdout.write(
+        print(
           `${"(wallet, all principals)".padEnd(24)} daily ${toDecimal(w.daily)}  monthly ${toDecimal(w.monthly)} USDC\n`,
         );
         return rows.length || !wanted ? 0 : 1;

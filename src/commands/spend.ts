@@ -4,6 +4,7 @@ import type { Ledger, ListSpendQuery, SpendRow, SpendStatus } from "../ledger/le
 import { toDecimal } from "../money.js";
 import { spendStatus } from "../tools/schemas.js";
 import type { Command } from "./command.js";
+import { print } from "./output.js";
 import { formatCsv, formatTable, toSpendRecord } from "./spendFormats.js";
 import { withLedger } from "./withLedger.js";
 
@@ -49,7 +50,7 @@ export const spend: Command = {
       return 2;
     }
     if (parsed === "help") {
-      process.stdout.write(USAGE);
+      print(USAGE);
       return 0;
     }
     return withLedger(async ({ ledger }) => {
@@ -57,9 +58,9 @@ export const spend: Command = {
       const records = rows.map(toSpendRecord);
       if (parsed.format === "json") {
         const totals = { spent: toDecimal(spent), spentAtomic: spent.toString(), count };
-        process.stdout.write(`${JSON.stringify({ items: records, totals }, null, 2)}\n`);
+        print(`${JSON.stringify({ items: records, totals }, null, 2)}\n`);
       } else if (parsed.format === "csv") {
-        process.stdout.write(formatCsv(records));
+        print(formatCsv(records));
       } else {
         const who = parsed.query.principal ?? "all principals";
         const lines = records.length
@@ -68,7 +69,7 @@ export const spend: Command = {
         lines.push("", `${count} payment(s) for ${who}; ${toDecimal(spent)} USDC settled.`);
         if (records.length < count)
           lines.push(`Showing the newest ${records.length}: use --limit or --since for more.`);
-        process.stdout.write(`${lines.join("\n")}\n`);
+        print(`${lines.join("\n")}\n`);
       }
       return 0;
     });
