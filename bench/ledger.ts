@@ -4,7 +4,8 @@
  *     PGlite in process, PGlite through the unix socket of the owning process (another `pag0 stdio` on the same
  *     data dir), and Postgres 15 on 127.0.0.1:5432 (a throwaway database)
  *   startup: `pag0 stdio` as published (compiled with tsconfig.build.json into a temp dir) on a fresh data dir:
- *     time to the `initialize` answer (the ledger opens in the background) and to the first ledger answer
+ *     time to the `initialize` answer (heavy modules load on first use, the ledger opens once the client is
+ *     initialized) and to the first ledger answer
  *     (`get_budget`: initdb + migrations), against a bare MCP SDK stdio server started the same way
  * BENCH_PAIRS sets the pairs per case (default 1000); BENCH_STARTS the startup samples (default 3).
  */

@@ -1,5 +1,3 @@
-import { formatUnits, parseUnits } from "viem";
-
 /** USDC has 6 decimals on every network Pag0 pays on; budgets are kept in these atomic units. */
 export const USDC_DECIMALS = 6;
 
@@ -11,12 +9,14 @@ export const isDecimalAmount = (value: string): boolean => DECIMAL.test(value);
 /** "0.01" → 10000n. Throws on anything that is not a plain non-negative decimal. */
 export function toAtomic(value: string): bigint {
   if (!isDecimalAmount(value)) throw new Error(`not a decimal USDC amount: ${value}`);
-  return parseUnits(value, USDC_DECIMALS);
+  const [whole = "0", frac = ""] = value.split(".");
+  return BigInt(whole + frac.padEnd(USDC_DECIMALS, "0"));
 }
 
 /** 10000n → "0.01"; always at least two decimals so amounts read like money. */
 export function toDecimal(atomic: bigint): string {
-  const s = formatUnits(atomic, USDC_DECIMALS);
-  const [whole, frac = ""] = s.split(".");
-  return `${whole}.${frac.padEnd(2, "0")}`;
+  const digits = (atomic < 0n ? -atomic : atomic).toString().padStart(USDC_DECIMALS + 1, "0");
+  const whole = digits.slice(0, -USDC_DECIMALS);
+  const frac = digits.slice(-USDC_DECIMALS).replace(/0+$/, "").padEnd(2, "0");
+  return `${atomic < 0n ? "-" : ""}${whole}.${frac}`;
 }

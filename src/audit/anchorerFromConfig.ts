@@ -23,15 +23,17 @@ export function auditChainClient(audit: Pick<AuditConfig, "chainId" | "rpcUrl">)
   });
 }
 
-/** The anchorer the audit config asks for, or null when anchoring is not configured (receipts then queue). */
-export function anchorerFromConfig(
-  audit: AuditConfig,
-  deps: { store: AuditStore; lock: AnchorLock; log: Logger; metrics: AuditMetrics },
-): Anchorer | null {
-  if (!audit.anchoring || !audit.contract || !audit.signerKey) {
-    deps.log.info("audit anchoring is not configured: receipts are kept in the ledger and not anchored");
-    return null;
-  }
+/** What the anchorer runs on besides its config. */
+export interface AnchorerSettings {
+  store: AuditStore;
+  lock: AnchorLock;
+  log: Logger;
+  metrics: AuditMetrics;
+}
+
+/** The anchorer the audit config asks for; only when `audit.anchoring` (RPC, contract and signer are known). */
+export function anchorerFromConfig(audit: AuditConfig, deps: AnchorerSettings): Anchorer {
+  if (!audit.anchoring || !audit.contract || !audit.signerKey) throw new Error("audit anchoring is not configured");
   return createAnchorer({
     store: deps.store,
     client: auditChainClient(audit),

@@ -1,7 +1,7 @@
 import { decodePaymentRequiredHeader } from "@x402/core/http";
 import type { PaymentRequired } from "@x402/core/types";
-import { EVM_NETWORK_CHAIN_ID_MAP } from "@x402/evm/v1";
 import * as z from "zod";
+import type { NetworkConfig } from "../config.js";
 import { Pag0Error } from "../errors.js";
 import type { Quote } from "../policy/quoteRules.js";
 
@@ -51,15 +51,15 @@ export function readPaymentRequired(getHeader: (name: string) => string | null, 
 }
 
 /** The options of a 402 as quotes; options we cannot even read are dropped (and counted by the caller). */
-export function toQuotes(pr: PaymentRequired): Quote[] {
+export function toQuotes(pr: PaymentRequired, networks: Networks): Quote[] {
   return pr.accepts.flatMap((raw) => {
-    const q = toQuote(raw, pr.x402Version);
+    const q = toQuote(raw, pr.x402Version, networks);
     return q ? [q] : [];
   });
 }
 
 /** Normalize one requirement (v1 or v2) to exactly what would be signed, or null if it is malformed. */
-export function toQuote(raw: unknown, x402Version: number): Quote | null {
+export function toQuote(raw: unknown, x402Version: number, networks: Networks): Quote | null {
   const r = requirement.safeParse(raw);
   if (!r.success) return null;
   const amount = x402Version === 1 ? r.data.maxAmountRequired : r.data.amount;
@@ -67,7 +67,7 @@ export function toQuote(raw: unknown, x402Version: number): Quote | null {
   return {
     scheme: r.data.scheme,
     transferMethod: r.data.extra?.assetTransferMethod ?? "eip3009",
-    network: toCaip2(r.data.network),
+    network: toCaip2(r.data.network, networks),
     asset: r.data.asset,
     amount: BigInt(amount),
     payTo: r.data.payTo,
@@ -76,8 +76,14 @@ export function toQuote(raw: unknown, x402Version: number): Quote | null {
   };
 }
 
-/** v1 servers name networks ("base-sepolia"); policy speaks CAIP-2 ("eip155:84532"). */
-export function toCaip2(network: string): string {
-  const chainId = (EVM_NETWORK_CHAIN_ID_MAP as Record<string, number>)[network];
-  return chainId === undefined ? network : `eip155:${chainId}`;
+/** The networks Pag0 pays on, by CAIP-2 id; the v1 names are theirs (config.ts). */
+export type Networks = ReadonlyMap<string, Pick<NetworkConfig, "id" | "v1Name">>;
+
+/**
+ * v1 servers name networks ("base-sepolia"); policy speaks CAIP-2 ("eip155:84532"). A name that is not one of
+ * Pag0's networks is kept as it is, and policy refuses it as a network that is not enabled.
+ */
+export function toCaip2(network: string, networks: Networks): string {
+  for (const n of networks.values()) if (n.v1Name === network) return n.id;
+  return network;
 }

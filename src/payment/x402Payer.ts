@@ -1,5 +1,6 @@
 import { x402Client, x402HTTPClient } from "@x402/core/client";
-import type { PaymentPayload, PaymentRequired, SettleResponse } from "@x402/core/types";
+import type { PaymentPayload, PaymentRequired } from "@x402/core/types";
+import { toClientEvmSigner } from "@x402/evm";
 import { ExactEvmScheme } from "@x402/evm/exact/client";
 import { ExactEvmSchemeV1 } from "@x402/evm/v1";
 import type { NetworkConfig } from "../config.js";
@@ -37,6 +38,7 @@ export interface X402Payer {
 /** Pays through the official x402 client, registered for the enabled networks only (v2 ids and v1 names). */
 export function createX402Payer(deps: { wallet: Wallet; networks: ReadonlyMap<string, NetworkConfig> }): X402Payer {
   const { wallet, networks } = deps;
+  const signer = toClientEvmSigner({ address: wallet.address, signTypedData: wallet.signTypedData });
   return {
     async sign(paymentRequired, options) {
       let veto: Denial | null = null;
@@ -45,11 +47,11 @@ export function createX402Payer(deps: { wallet: Wallet; networks: ReadonlyMap<st
       const client = new x402Client();
       const assets: { network: string; asset: string; maxAmountPerPayment: string }[] = [];
       for (const n of networks.values()) {
-        client.register(n.id as `${string}:${string}`, new ExactEvmScheme(wallet.signer));
+        client.register(n.id as `${string}:${string}`, new ExactEvmScheme(signer));
         const cap = { asset: n.usdc.address, maxAmountPerPayment: options.cap.toString() };
         assets.push({ network: n.id, ...cap });
         if (n.v1Name) {
-          client.registerV1(n.v1Name, new ExactEvmSchemeV1(wallet.signer));
+          client.registerV1(n.v1Name, new ExactEvmSchemeV1(signer));
           assets.push({ network: n.v1Name, ...cap });
         }
       }
@@ -59,12 +61,12 @@ export function createX402Payer(deps: { wallet: Wallet; networks: ReadonlyMap<st
       });
       client.registerPolicy((version, reqs) =>
         reqs.filter((r) => {
-          const q = toQuote(r, version);
+          const q = toQuote(r, version, networks);
           return q !== null && options.allowed.some((a) => sameQuote(a, q));
         }),
       );
       client.onBeforePaymentCreation(async ({ paymentRequired: pr, selectedRequirements }) => {
-        selected = toQuote(selectedRequirements, pr.x402Version);
+        selected = toQuote(selectedRequirements, pr.x402Version, networks);
         veto = selected
           ? await options.beforeSign(selected)
           : {
@@ -95,15 +97,6 @@ export function createX402Payer(deps: { wallet: Wallet; networks: ReadonlyMap<st
       return { quote, headers, authorization };
     },
   };
-}
-
-/** The settlement a paid response reports (v2 PAYMENT-RESPONSE or v1 X-PAYMENT-RESPONSE), or null. */
-export function readSettlement(getHeader: (name: string) => string | null): SettleResponse | null {
-  try {
-    return new x402HTTPClient(new x402Client()).getPaymentSettleResponse(getHeader);
-  } catch {
-    return null;
-  }
 }
 
 const sameQuote = (a: Quote, b: Quote) =>

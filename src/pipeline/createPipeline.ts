@@ -34,6 +34,7 @@ export function createPipeline(
     ...cache,
     paymentStage({
       fetch: deps.fetch,
+      networks: config.networks,
       ledger: deps.ledger,
       payer: deps.payer,
       rules: {

@@ -5,9 +5,10 @@ import { isPag0Error } from "../errors.js";
 import type { Ledger, SpendRow } from "../ledger/ledger.js";
 import type { ToolMetrics } from "../metrics.js";
 import { toDecimal } from "../money.js";
-import { readPaymentRequired, toQuotes } from "../payment/quote.js";
+import { type Networks, readPaymentRequired, toQuotes } from "../payment/quote.js";
 import { reserveDenial } from "../payment/reserveDenial.js";
-import { readSettlement, type SignedPayment, type X402Payer } from "../payment/x402Payer.js";
+import { readSettlement } from "../payment/settlement.js";
+import type { SignedPayment, X402Payer } from "../payment/x402Payer.js";
 import { type Denial, deny } from "../policy/denial.js";
 import { checkQuote, type Quote, type QuoteRules, screenQuotes } from "../policy/quoteRules.js";
 import type { UpstreamFetch } from "../upstream/upstreamFetch.js";
@@ -18,6 +19,8 @@ import { readUpstream, replayOutcome, snapshot } from "./upstreamResult.js";
 
 export interface PaymentStageDeps {
   fetch: UpstreamFetch;
+  /** the networks Pag0 pays on: quotes naming them by their v1 names are read as these */
+  networks: Networks;
   ledger: Ledger;
   /** null when no wallet is configured: free calls still work */
   payer: X402Payer | null;
@@ -66,7 +69,7 @@ export function paymentStage(deps: PaymentStageDeps): Stage {
       throw e;
     }
     const rules: QuoteRules = { ...deps.rules, maxPrice: ctx.maxPrice };
-    const screened = screenQuotes(toQuotes(paymentRequired), rules);
+    const screened = screenQuotes(toQuotes(paymentRequired, deps.networks), rules);
     if (screened.denial) {
       return screened.denied ? recordDenial(deps.ledger, ctx, screened.denied, screened.denial) : screened.denial;
     }

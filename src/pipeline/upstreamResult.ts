@@ -1,6 +1,7 @@
 import type { Ledger, SpendRow } from "../ledger/ledger.js";
 import { deny } from "../policy/denial.js";
-import { readCappedBody, stripResponseHeaders } from "../upstream/upstreamFetch.js";
+import { stripResponseHeaders } from "../upstream/headers.js";
+import { readCappedBody } from "../upstream/readCappedBody.js";
 import type { Outcome, UpstreamResult } from "./context.js";
 
 /** Read an upstream response within the size cap; set-cookie and hop-by-hop headers never reach the model. */

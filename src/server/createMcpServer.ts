@@ -1,8 +1,9 @@
 import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import type { Deps } from "../deps.js";
+import { lazy } from "../lazy.js";
 import type { BudgetLimits } from "../ledger/ledger.js";
 import { toDecimal } from "../money.js";
-import { createPipeline } from "../pipeline/createPipeline.js";
+import type { CallContext } from "../pipeline/context.js";
 import { getBudget } from "../tools/getBudget.js";
 import { listSpend } from "../tools/listSpend.js";
 import { paidFetch } from "../tools/paidFetch.js";
@@ -13,7 +14,9 @@ export const SERVER_INFO = { name: "pag0", version: "0.1.0" };
 /** One MCP server with the three tools, every call running policy → payment through one pipeline. */
 export function createMcpServer(deps: Deps, callerOf: SeamDeps["callerOf"], limits?: BudgetLimits): McpServer {
   const { config } = deps;
-  const run = createPipeline(deps);
+  // the pipeline's modules (x402, audit, policy) load at the first call, not before `initialize` is answered
+  const pipeline = lazy(async () => (await import("../pipeline/createPipeline.js")).createPipeline(deps));
+  const run = async (ctx: CallContext) => (await pipeline())(ctx);
   const server = new McpServer(SERVER_INFO, {
     capabilities: { logging: {} },
     instructions: instructions(deps, limits ?? deps.config.policy.limits),

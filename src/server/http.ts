@@ -175,8 +175,7 @@ export async function runHttp(deps: Deps): Promise<void> {
   const { address, port } = server.address() as AddressInfo;
   log.info({ address, port, sessions: config.http.sessions }, "pag0 http ready");
   process.stderr.write(`pag0 http listening on http://${config.http.host}:${port}/mcp\n`);
-  deps.reconciler.start(config.reconcileIntervalMs);
-  deps.anchorer?.start();
+  deps.start();
   await new Promise<void>((resolve) => {
     process.once("SIGINT", resolve);
     process.once("SIGTERM", resolve);
@@ -187,8 +186,5 @@ export async function runHttp(deps: Deps): Promise<void> {
     void closeSessions();
     server.closeIdleConnections();
   });
-  await deps.reconciler.stop();
-  await deps.anchorer?.stop();
-  await deps.cache.close();
-  await deps.ledger.close();
+  await deps.stop();
 }

@@ -26,6 +26,33 @@ describe("deferredLedger", () => {
     expect(calls).toEqual(["budgetStatus a"]);
   });
 
+  test("behavior: nothing opens before the first call or open(); open() resolves once it is open", async () => {
+    const calls: string[] = [];
+    let attempts = 0;
+    const ledger = deferredLedger(async () => {
+      attempts++;
+      return fakeLedger(calls);
+    }, "pglite");
+    await new Promise((r) => setTimeout(r, 10));
+    expect(attempts).toBe(0);
+    await ledger.open();
+    await ledger.open();
+    expect(attempts).toBe(1);
+    expect(await ledger.budgetStatus("a")).toBeNull();
+    expect(attempts).toBe(1);
+  });
+
+  test("behavior: open() rejects when opening fails, and the next call tries again", async () => {
+    let attempts = 0;
+    const ledger = deferredLedger(async () => {
+      if (++attempts === 1) throw new Error("connection refused");
+      return fakeLedger([]);
+    }, "postgres");
+    expect((await ledger.open().catch((x) => x)).code).toBe("LEDGER_UNAVAILABLE");
+    await ledger.open();
+    expect(attempts).toBe(2);
+  });
+
   test("behavior: given a function, a failed open fails closed and the next call opens again", async () => {
     const calls: string[] = [];
     let attempts = 0;

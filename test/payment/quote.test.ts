@@ -1,5 +1,6 @@
 import { encodePaymentRequiredHeader } from "@x402/core/http";
 import { describe, expect, test } from "vitest";
+import { loadConfig } from "../../src/config.js";
 import { readPaymentRequired, toCaip2, toQuotes } from "../../src/payment/quote.js";
 
 const requirement = {
@@ -11,6 +12,7 @@ const requirement = {
   maxTimeoutSeconds: 60,
   extra: { name: "USDC", version: "2" },
 };
+const { networks } = loadConfig({});
 const headers = (h: Record<string, string>) => (name: string) => h[name] ?? null;
 
 describe("readPaymentRequired", () => {
@@ -21,7 +23,7 @@ describe("readPaymentRequired", () => {
       accepts: [requirement],
     } as never);
     const pr = readPaymentRequired(headers({ "PAYMENT-REQUIRED": header }), "{}");
-    expect(toQuotes(pr)).toEqual([
+    expect(toQuotes(pr, networks)).toEqual([
       expect.objectContaining({ network: "eip155:84532", amount: 10_000n, x402Version: 2, transferMethod: "eip3009" }),
     ]);
   });
@@ -29,7 +31,7 @@ describe("readPaymentRequired", () => {
   test("behavior: reads a v1 body with maxAmountRequired and a network name", () => {
     const v1 = { ...requirement, network: "base-sepolia", maxAmountRequired: "25000", amount: undefined };
     const pr = readPaymentRequired(headers({}), JSON.stringify({ x402Version: 1, error: "pay", accepts: [v1] }));
-    expect(toQuotes(pr)).toEqual([
+    expect(toQuotes(pr, networks)).toEqual([
       expect.objectContaining({ network: "eip155:84532", amount: 25_000n, x402Version: 1 }),
     ]);
   });
@@ -49,15 +51,22 @@ describe("readPaymentRequired", () => {
 
   test("behavior: unreadable options are dropped, not guessed", () => {
     const pr = { x402Version: 2, resource: { url: "" }, accepts: [{ scheme: "exact" }, requirement] };
-    expect(toQuotes(pr as never)).toHaveLength(1);
+    expect(toQuotes(pr as never, networks)).toHaveLength(1);
   });
 });
 
 describe("toCaip2", () => {
-  test("default: maps v1 names and keeps CAIP-2 ids", () => {
-    expect(toCaip2("base")).toBe("eip155:8453");
-    expect(toCaip2("skale-base-sepolia")).toBe("eip155:324705682");
-    expect(toCaip2("eip155:84532")).toBe("eip155:84532");
-    expect(toCaip2("not-a-network")).toBe("not-a-network");
+  test("default: maps the v1 names of Pag0's networks and keeps CAIP-2 ids", () => {
+    expect(toCaip2("base-sepolia", networks)).toBe("eip155:84532");
+    expect(toCaip2("skale-base-sepolia", networks)).toBe("eip155:324705682");
+    expect(toCaip2("eip155:84532", networks)).toBe("eip155:84532");
+    expect(toCaip2("not-a-network", networks)).toBe("not-a-network");
+  });
+
+  test("behavior: a v1 name of a network that is not enabled stays a name, which policy refuses", () => {
+    expect(toCaip2("base", networks)).toBe("base");
+    const mainnet = loadConfig({ X402_NETWORKS: "eip155:8453" }).networks;
+    expect(toCaip2("base", mainnet)).toBe("eip155:8453");
+    expect(toCaip2("base-sepolia", mainnet)).toBe("base-sepolia");
   });
 });

@@ -1,0 +1,36 @@
+/** A value loaded on first use and kept; a load that fails is tried again on the next use. */
+export interface Lazy<T> {
+  (): Promise<T>;
+  /** the value if its load has started (it may still be in flight), without starting it */
+  ifStarted(): Promise<T> | undefined;
+}
+
+/**
+ * Loads `load` once, when first asked. deps.ts uses it to import heavy adapters (the x402 client, chain clients,
+ * undici) only when a call or a background job needs them, so `pag0 stdio` answers `initialize` without them.
+ */
+export function lazy<T>(load: () => Promise<T>): Lazy<T> {
+  let loading: Promise<T> | undefined;
+  const get = (): Promise<T> => {
+    if (!loading) {
+      const attempt = load();
+      loading = attempt;
+      attempt.catch(() => {
+        if (loading === attempt) loading = undefined;
+      });
+    }
+    return loading;
+  };
+  return Object.assign(get, { ifStarted: () => loading });
+}
+
+/** Starts a lazily loaded background job; a job that cannot load is reported, and calls go on without it. */
+export function startJob<J>(job: Lazy<J>, start: (job: J) => void, onError: (err: unknown) => void): void {
+  job().then(start, onError);
+}
+
+/** Stops a lazily loaded background job if it was ever started, waiting for a load still in flight. */
+export async function stopJob<J extends { stop(): Promise<void> }>(job: Lazy<J>): Promise<void> {
+  const loaded = await job.ifStarted()?.catch(() => undefined);
+  await loaded?.stop();
+}
