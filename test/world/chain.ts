@@ -4,7 +4,8 @@ import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { type Address, type Hex, numberToHex } from "viem";
+import { Agent, fetch as undiciFetch } from "undici";
+import { type Address, type Hex, http, numberToHex } from "viem";
 
 /** A local EVM JSON-RPC node on 127.0.0.1. */
 export interface Chain {
@@ -131,8 +132,13 @@ function stopChild(child: ChildProcess): Promise<void> {
   });
 }
 
+// Hardhat's server drops a keep-alive socket after 5 s idle. A client that reuses one just then gets "other side
+// closed" (seen under CI load after a test that slept); closing idle sockets after 1 s on our side avoids the race.
+const rpcAgent = new Agent({ keepAliveTimeout: 1_000, keepAliveMaxTimeout: 1_000 });
+
 async function rpcCall<T>(url: string, method: string, params: unknown[]): Promise<T> {
-  const response = await fetch(url, {
+  const response = await undiciFetch(url, {
+    dispatcher: rpcAgent,
     method: "POST",
     headers: { "content-type": "application/json" },
     body: JSON.stringify({ jsonrpc: "2.0", id: 1, method, params }),
@@ -140,4 +146,12 @@ async function rpcCall<T>(url: string, method: string, params: unknown[]): Promi
   const body = (await response.json()) as { result?: T; error?: { message: string } };
   if (body.error) throw new Error(`${method}: ${body.error.message}`);
   return body.result as T;
+}
+
+/** viem's transport to the world's chain: no retries (a test sees every failure), no stale keep-alive sockets. */
+export function chainTransport(rpcUrl: string) {
+  return http(rpcUrl, {
+    retryCount: 0,
+    fetchFn: (input, init) => undiciFetch(input as string, { ...init, dispatcher: rpcAgent } as never) as never,
+  });
 }

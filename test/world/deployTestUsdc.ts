@@ -1,6 +1,6 @@
-import { type Address, createWalletClient, getAddress, http, type PublicClient } from "viem";
+import { type Address, createWalletClient, getAddress, type PublicClient } from "viem";
 import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
-import type { Chain } from "./chain.js";
+import { type Chain, chainTransport } from "./chain.js";
 import { serialQueue } from "./serialQueue.js";
 import { testUsdcAbi } from "./testUsdcAbi.js";
 import { loadTestUsdcArtifact } from "./testUsdcArtifact.js";
@@ -37,7 +37,7 @@ export async function deployTestUsdc(options: DeployTestUsdcOptions): Promise<De
   const wallet = createWalletClient({
     account: deployer,
     chain: toViemChain(chain),
-    transport: http(chain.rpcUrl, { retryCount: 0 }),
+    transport: chainTransport(chain.rpcUrl),
     pollingInterval: 25,
   });
 

@@ -4,9 +4,9 @@ import { toFacilitatorEvmSigner } from "@x402/evm";
 import { ExactEvmScheme } from "@x402/evm/exact/facilitator";
 import { ExactEvmSchemeV1 } from "@x402/evm/exact/v1/facilitator";
 import express, { type Request, type Response } from "express";
-import { type Address, createWalletClient, type Hex, http, publicActions } from "viem";
+import { type Address, createWalletClient, type Hex, publicActions } from "viem";
 import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
-import type { Chain } from "./chain.js";
+import { type Chain, chainTransport } from "./chain.js";
 import { listenLocal } from "./listenLocal.js";
 import { serialQueue } from "./serialQueue.js";
 import { toViemChain } from "./toViemChain.js";
@@ -54,7 +54,7 @@ export async function startFacilitator(options: StartFacilitatorOptions): Promis
   const client = createWalletClient({
     account,
     chain: toViemChain(options.chain),
-    transport: http(options.chain.rpcUrl, { retryCount: 0 }),
+    transport: chainTransport(options.chain.rpcUrl),
     // viem's default of 4 s would add seconds to every settle.
     pollingInterval: 25,
   }).extend(publicActions);

@@ -10,7 +10,9 @@ export type Misbehave =
   /** Takes the payment and hangs up before verifying or settling: the authorization stays valid. */
   | "drop-before-settle"
   /** Takes the payment, settles it on chain, then hangs up without answering. */
-  | "drop-after-settle";
+  | "drop-after-settle"
+  /** Takes the payment, settles it on chain, then answers 402 with a failed PAYMENT-RESPONSE: a dishonest server. */
+  | "refuse-after-settle";
 
 /** What a test route does. Every field is optional; the default is a paid GET for 0.01 USDC. */
 export interface RouteOptions {

@@ -123,6 +123,17 @@ export async function startV2Server(options: StartV2ServerOptions): Promise<Paid
     }
     stats.settled++;
     if (opts.misbehave === "drop-after-settle") return void req.socket.destroy();
+    if (opts.misbehave === "refuse-after-settle") {
+      const refused = { ...settled, success: false, errorReason: "settlement_failed", transaction: "" };
+      res
+        .writeHead(402, {
+          "content-type": "application/json",
+          ...NO_STORE,
+          "payment-response": encodePaymentResponseHeader(refused),
+        })
+        .end("{}");
+      return;
+    }
     await serveResource(route, res, paymentResponse);
   }
 

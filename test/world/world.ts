@@ -1,6 +1,6 @@
-import { type Address, createPublicClient, type Hex, http, type PublicClient } from "viem";
+import { type Address, createPublicClient, type Hex, type PublicClient } from "viem";
 import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
-import { type Chain, startChain } from "./chain.js";
+import { type Chain, chainTransport, startChain } from "./chain.js";
 import { deployTestUsdc } from "./deployTestUsdc.js";
 import { type SettlementRecord, startFacilitator } from "./facilitator.js";
 import type { PaidServer } from "./routeTable.js";
@@ -85,7 +85,7 @@ export async function startWorld(options: StartWorldOptions = {}): Promise<World
 
     const publicClient = createPublicClient({
       chain: toViemChain(chain),
-      transport: http(chain.rpcUrl, { retryCount: 0 }),
+      transport: chainTransport(chain.rpcUrl),
       pollingInterval: 25,
     });
     const token = await deployTestUsdc({ chain, publicClient, name: TOKEN_NAME, multicall3: options.multicall3 });
