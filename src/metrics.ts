@@ -55,7 +55,7 @@ function toolMetrics(registry: Registry): ToolMetrics {
     }),
     payments: new Counter({
       name: "pag0_payments_total",
-      help: "Paid calls by network and outcome (settled, unknown)",
+      help: "Signed payments by network and outcome (settled; unknown; refused, held until the authorization expires)",
       labelNames: ["network", "status"],
       registers,
     }),

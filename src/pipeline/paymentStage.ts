@@ -163,12 +163,19 @@ async function sendPaid(
     return { kind: "response", response, payment, spend: settled };
   }
   if (second.status === 402 || settlement) {
+    // Refused, but the server holds a signed authorization it can still submit until validBefore (a dishonest
+    // server settles and says it did not). Releasing now would let the agent spend that amount twice; it stays
+    // held until the reconciler sees the authorization used (settled) or expired unused (released).
     await second.body?.cancel().catch(() => {});
-    await releaseQuietly(deps.ledger, ctx, spend, "PAYMENT_FAILED");
-    const reason = settlement?.errorReason ?? paymentError(second);
-    return deny("PAYMENT_FAILED", `The payment was refused${reason ? ` (${reason})` : ""}; nothing was charged.`, {
-      reason: reason ?? null,
-    });
+    await markUnknownQuietly(deps.ledger, ctx, spend, "PAYMENT_REFUSED");
+    deps.metrics.payments.inc({ network: payment.network, status: "refused" });
+    const reason = settlement?.errorReason ?? paymentError(second) ?? null;
+    const validUntil = new Date(Number(signed.authorization.validBefore) * 1000).toISOString();
+    return deny(
+      "PAYMENT_OUTCOME_UNKNOWN",
+      `The server refused the payment${reason ? ` (${reason})` : ""}, but the authorization it received can be used until ${validUntil}: its ${toDecimal(payment.amount)} USDC stays reserved until then and is released if it was not used. Nothing was charged unless the server uses it; retry with the same idempotencyKey to get the outcome.`,
+      { receiptId: spend.id, idempotencyKey: spend.idempotencyKey, reason, validUntil },
+    );
   }
   // an answer without a settlement: we may or may not have been charged
   await markUnknownQuietly(deps.ledger, ctx, spend, "NO_SETTLEMENT");

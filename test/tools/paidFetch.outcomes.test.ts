@@ -27,29 +27,86 @@ async function pag0With(payerAmount = 100_000_000n, options: Partial<Parameters<
   return { pag0, payer };
 }
 
-const reconcilerOf = (pag0: TestPag0) =>
+/** A reconciler of this file's ledger; its clock reads `at` (ms since the epoch) when given */
+const reconcilerOf = (pag0: TestPag0, at?: number) =>
   createReconciler({
     ledger,
     networks: pag0.config.networks,
     log: pag0.deps.log,
     signedGraceMs: 0,
     expirySkewSeconds: 0,
+    now: at === undefined ? undefined : () => new Date(at),
   });
 
 describe("paid_fetch outcomes", () => {
-  test("behavior: the facilitator refuses a payer without funds: PAYMENT_FAILED, reservation released", async () => {
+  test("behavior: the facilitator refuses a payer without funds: held until the authorization expires, then released", async () => {
     const { pag0, payer } = await pag0With(0n);
     const url = world.v2.route({ price: 10_000n });
     const res = await pag0.call("paid_fetch", { url });
-    expect(res.structuredContent.error.code).toBe("PAYMENT_FAILED");
-    expect(res.structuredContent.error.message).toMatch(/insufficient/i);
+    const error = res.structuredContent.error;
+    expect(error.code).toBe("PAYMENT_OUTCOME_UNKNOWN");
+    expect(error.message).toMatch(/refused the payment \(.*insufficient.*\)/i);
+    expect(error.details).toMatchObject({
+      reason: expect.stringMatching(/insufficient/i),
+      validUntil: expect.any(String),
+    });
     expect(pag0.deps.wallet?.signatureCount).toBe(1);
     expect(await world.balanceOf(payer.address)).toBe(0n);
-    const budget = (await pag0.call("get_budget", {})).structuredContent;
-    expect(budget.spent.today).toBe("0.00");
-    expect(budget.reserved).toBe("0.00");
+    // the payee could still submit the signed authorization (say once the wallet is funded): it stays reserved
+    expect((await pag0.call("get_budget", {})).structuredContent).toMatchObject({
+      spent: { today: "0.00" },
+      reserved: "0.01",
+    });
+    expect((await pag0.call("list_spend", {})).structuredContent.items[0]).toMatchObject({ status: "unknown" });
+
+    // before validBefore the reconciler keeps it; once it passed, unused on chain, it is released
+    expect((await reconcilerOf(pag0, Date.parse(error.details.validUntil) - 1_000).runOnce()).released).toBe(0);
+    expect((await pag0.call("get_budget", {})).structuredContent.reserved).toBe("0.01");
+    await reconcilerOf(pag0, Date.parse(error.details.validUntil) + 1_000).runOnce();
+    expect((await pag0.call("get_budget", {})).structuredContent).toMatchObject({
+      spent: { today: "0.00" },
+      reserved: "0.00",
+    });
+    expect((await pag0.call("list_spend", {})).structuredContent.items[0]).toMatchObject({
+      status: "released",
+      txHash: null,
+    });
+    expect(await world.balanceOf(payer.address)).toBe(0n);
+  });
+
+  test("behavior: a server that settles and then says it refused cannot take more than the budget", async () => {
+    const { pag0, payer } = await pag0With(100_000_000n, {
+      limits: { perRequest: 10_000n, daily: 30_000n, monthly: 1_000_000n },
+    });
+    const payTo = world.newAddress();
+    const url = world.v2.route({ price: 10_000n, payTo, misbehave: "refuse-after-settle" });
+    const codes: string[] = [];
+    for (let i = 0; i < 5; i++) {
+      codes.push((await pag0.call("paid_fetch", { url, cache: "bypass" })).structuredContent.error.code);
+    }
+    expect(codes).toEqual([
+      "PAYMENT_OUTCOME_UNKNOWN",
+      "PAYMENT_OUTCOME_UNKNOWN",
+      "PAYMENT_OUTCOME_UNKNOWN",
+      "BUDGET_EXCEEDED",
+      "BUDGET_EXCEEDED",
+    ]);
+    // the server took three payments; the held amounts kept the other two calls from signing
+    expect(world.v2.stats(url).settled).toBe(3);
+    expect(pag0.deps.wallet?.signatureCount).toBe(3);
+    expect(await world.balanceOf(payTo)).toBe(30_000n);
+    expect(await world.balanceOf(payer.address)).toBe(100_000_000n - 30_000n);
+
+    // the reconciler learns from the chain what the server denied
+    const report = await reconcilerOf(pag0).runOnce();
+    expect(report.settled).toBeGreaterThanOrEqual(3);
     const spend = (await pag0.call("list_spend", {})).structuredContent;
-    expect(spend.items[0]).toMatchObject({ status: "released", txHash: null });
+    expect(spend.items.map((i: { status: string }) => i.status)).toEqual(["settled", "settled", "settled"]);
+    expect((await pag0.call("get_budget", {})).structuredContent).toMatchObject({
+      spent: { today: "0.03" },
+      reserved: "0.00",
+      remaining: { today: "0.00" },
+    });
   });
 
   test("behavior: settled then dropped: PAYMENT_OUTCOME_UNKNOWN, held, then the reconciler records the settlement", async () => {
