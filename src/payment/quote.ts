@@ -12,7 +12,9 @@ const requirement = z.looseObject({
   payTo: z.string(),
   maxTimeoutSeconds: z.number(),
   amount: z.string().regex(/^\d+$/).optional(),
-  extra: z.looseObject({ assetTransferMethod: z.string().optional() }).optional(),
+  extra: z
+    .looseObject({ assetTransferMethod: z.string().optional(), name: z.unknown(), version: z.unknown() })
+    .optional(),
   maxAmountRequired: z.string().regex(/^\d+$/).optional(),
 });
 const paymentRequired = z.looseObject({
@@ -63,16 +65,21 @@ export function toQuote(raw: unknown, x402Version: number, networks: Networks): 
   const r = requirement.safeParse(raw);
   if (!r.success) return null;
   const amount = x402Version === 1 ? r.data.maxAmountRequired : r.data.amount;
+  const extra = r.data.extra;
   if (amount === undefined) return null;
   return {
     scheme: r.data.scheme,
-    transferMethod: r.data.extra?.assetTransferMethod ?? "eip3009",
+    transferMethod: extra?.assetTransferMethod ?? "eip3009",
     network: toCaip2(r.data.network, networks),
     asset: r.data.asset,
     amount: BigInt(amount),
     payTo: r.data.payTo,
     maxTimeoutSeconds: r.data.maxTimeoutSeconds,
     x402Version,
+    domain:
+      typeof extra?.name === "string" && typeof extra.version === "string"
+        ? { name: extra.name, version: extra.version }
+        : null,
   };
 }
 

@@ -106,7 +106,9 @@ const sameQuote = (a: Quote, b: Quote) =>
   a.payTo.toLowerCase() === b.payTo.toLowerCase() &&
   a.amount === b.amount &&
   a.maxTimeoutSeconds === b.maxTimeoutSeconds &&
-  a.transferMethod === b.transferMethod;
+  a.transferMethod === b.transferMethod &&
+  a.domain?.name === b.domain?.name &&
+  a.domain?.version === b.domain?.version;
 
 function authorizationOf(payload: PaymentPayload): Authorization | null {
   const auth = (payload.payload as { authorization?: Record<string, unknown> }).authorization;

@@ -38,7 +38,7 @@ export function createPipeline(
       ledger: deps.ledger,
       payer: deps.payer,
       rules: {
-        usdcByNetwork: new Map([...config.networks.values()].map((n) => [n.id, n.usdc.address])),
+        usdcByNetwork: new Map([...config.networks.values()].map((n) => [n.id, n.usdc])),
         allowedPayees: config.policy.allowedPayees,
         blockedPayees: config.policy.blockedPayees,
         perRequest: config.policy.limits.perRequest,

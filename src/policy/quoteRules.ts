@@ -13,11 +13,20 @@ export interface Quote {
   payTo: string;
   maxTimeoutSeconds: number;
   x402Version: number;
+  /** the EIP-712 domain the server names for the asset (`extra.name`/`extra.version`): the signature is made for it */
+  domain: { name: string; version: string } | null;
+}
+
+/** A network's USDC: its address and its EIP-712 domain (config.ts). */
+export interface UsdcToken {
+  address: string;
+  name: string;
+  version: string;
 }
 
 export interface QuoteRules {
-  /** enabled network id → its USDC address */
-  usdcByNetwork: ReadonlyMap<string, string>;
+  /** enabled network id → its USDC */
+  usdcByNetwork: ReadonlyMap<string, UsdcToken>;
   allowedPayees: readonly string[];
   blockedPayees: readonly string[];
   perRequest: bigint;
@@ -41,12 +50,23 @@ const CHECKS: ((q: Quote, r: QuoteRules) => Denial | null)[] = [
           enabled: [...r.usdcByNetwork.keys()],
         }),
   (q, r) =>
-    r.usdcByNetwork.get(q.network)?.toLowerCase() === q.asset.toLowerCase()
+    r.usdcByNetwork.get(q.network)?.address.toLowerCase() === q.asset.toLowerCase()
       ? null
       : deny("ASSET_NOT_ALLOWED", `Asset ${q.asset} is not USDC on ${q.network}; only USDC is paid.`, {
           asset: q.asset,
           network: q.network,
         }),
+  (q, r) => {
+    // a signature for another domain could never settle, yet the server would hold it until it expires
+    const usdc = r.usdcByNetwork.get(q.network);
+    if (!usdc || (q.domain?.name === usdc.name && q.domain.version === usdc.version)) return null;
+    const named = q.domain ? `"${q.domain.name}" version ${q.domain.version}` : "no EIP-712 domain";
+    return deny(
+      "QUOTE_INVALID",
+      `The quote names ${named} for USDC on ${q.network}, whose EIP-712 domain is "${usdc.name}" version ${usdc.version}; a signature for it could not settle.`,
+      { network: q.network, quoted: q.domain, expected: { name: usdc.name, version: usdc.version } },
+    );
+  },
   (q, r) => {
     const payTo = q.payTo.toLowerCase();
     const blocked = r.blockedPayees.includes(payTo);

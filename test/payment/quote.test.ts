@@ -24,7 +24,13 @@ describe("readPaymentRequired", () => {
     } as never);
     const pr = readPaymentRequired(headers({ "PAYMENT-REQUIRED": header }), "{}");
     expect(toQuotes(pr, networks)).toEqual([
-      expect.objectContaining({ network: "eip155:84532", amount: 10_000n, x402Version: 2, transferMethod: "eip3009" }),
+      expect.objectContaining({
+        network: "eip155:84532",
+        amount: 10_000n,
+        x402Version: 2,
+        transferMethod: "eip3009",
+        domain: { name: "USDC", version: "2" },
+      }),
     ]);
   });
 

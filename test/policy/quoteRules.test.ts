@@ -13,11 +13,12 @@ const quote = (overrides: Partial<Quote> = {}): Quote => ({
   payTo: PAYEE,
   maxTimeoutSeconds: 60,
   x402Version: 2,
+  domain: { name: "USDC", version: "2" },
   ...overrides,
 });
 
 const rules = (overrides: Partial<QuoteRules> = {}): QuoteRules => ({
-  usdcByNetwork: new Map([["eip155:84532", USDC]]),
+  usdcByNetwork: new Map([["eip155:84532", { address: USDC, name: "USDC", version: "2" }]]),
   allowedPayees: [],
   blockedPayees: [],
   perRequest: 100_000n,
@@ -37,6 +38,19 @@ describe("checkQuote", () => {
   test.each([
     ["a network not enabled", quote({ network: "eip155:8453" }), rules(), "NETWORK_NOT_ALLOWED"],
     ["an asset that is not the network's USDC", quote({ asset: PAYEE }), rules(), "ASSET_NOT_ALLOWED"],
+    [
+      "another EIP-712 domain name for USDC",
+      quote({ domain: { name: "USD Coin", version: "2" } }),
+      rules(),
+      "QUOTE_INVALID",
+    ],
+    [
+      "another EIP-712 domain version for USDC",
+      quote({ domain: { name: "USDC", version: "1" } }),
+      rules(),
+      "QUOTE_INVALID",
+    ],
+    ["no EIP-712 domain", quote({ domain: null }), rules(), "QUOTE_INVALID"],
     ["a blocked payee", quote(), rules({ blockedPayees: [PAYEE.toLowerCase()] }), "PAYEE_NOT_ALLOWED"],
     [
       "a payee off the allow list",

@@ -46,6 +46,11 @@ describe("paid_fetch refuses quotes outside policy before signing", () => {
       () => ({ url: world.v2.route({ accepts: [{ asset: world.newAddress() }] }) }),
       "ASSET_NOT_ALLOWED",
     ],
+    [
+      "USDC named with another EIP-712 domain (a signature that could never settle)",
+      () => ({ url: world.v2.route({ accepts: [{ extra: { name: "USD Coin", version: "9" } }] }) }),
+      "QUOTE_INVALID",
+    ],
     ["a blocked payTo", () => ({ url: world.v2.route({ payTo: blockedPayee }) }), "PAYEE_NOT_ALLOWED"],
     ["maxTimeoutSeconds above the cap", () => ({ url: world.v2.route({ maxTimeoutSeconds: 301 }) }), "QUOTE_INVALID"],
     [
