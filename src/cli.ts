@@ -36,7 +36,7 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }
     load: async () => (await import("./commands/spend.js")).spend,
   },
   doctor: {
-    summary: "check configuration, data dir, ledger, wallet and each network's RPC and USDC",
+    summary: "check configuration, data dir, ledger, audit chain, cache, wallet and each network's RPC and USDC",
     load: async () => (await import("./commands/doctor.js")).doctor,
   },
   audit: {

@@ -12,6 +12,7 @@ import type { AuditBatch, AuditStore } from "../ledger/auditStore.js";
 import type { AnchorLock } from "./anchorLock.js";
 import { type AuditLogHead, auditLogReader } from "./auditLogReader.js";
 import type { AuditMetrics } from "./auditMetrics.js";
+import { checkAuditChain } from "./checkAuditChain.js";
 import { feedbackOf } from "./feedback.js";
 import { paymentAuditLogAbi } from "./paymentAuditLogAbi.js";
 import { receiptHash } from "./receiptHash.js";
@@ -99,22 +100,14 @@ export function createAnchorer(deps: AnchorerDeps): Anchorer {
 
   /** Once per process: right chain, a PaymentAuditLog we operate, the agentId we expect. */
   async function checkChain(): Promise<boolean> {
-    const id = await client.getChainId();
-    if (id !== deps.chainId) {
-      halt(`SKALE_RPC_URL serves chain ${id}, not the audit chain ${deps.chainId}`);
-      return false;
-    }
-    const head = await reader.head().catch(() => null);
-    if (!head) {
-      halt(`no PaymentAuditLog at ${deps.contract} on chain ${id}`);
-      return false;
-    }
-    if (head.operator.toLowerCase() !== signer.address.toLowerCase()) {
-      halt(`ERC8004_SIGNER_KEY (${signer.address}) is not the operator of ${deps.contract} (${head.operator})`);
-      return false;
-    }
-    if (deps.agentId !== undefined && head.agentId !== deps.agentId) {
-      halt(`${deps.contract} anchors for agentId ${head.agentId}, ERC8004_AGENT_ID is ${deps.agentId}`);
+    const { head, problem } = await checkAuditChain(client, {
+      chainId: deps.chainId,
+      contract: deps.contract,
+      operator: signer.address,
+      agentId: deps.agentId,
+    });
+    if (problem !== null) {
+      halt(problem);
       return false;
     }
     agentId = head.agentId;

@@ -1,9 +1,15 @@
 import { randomUUID } from "node:crypto";
 import { mkdirSync, readdirSync, unlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { privateKeyToAccount } from "viem/accounts";
+import { auditChainClient } from "../audit/anchorerFromConfig.js";
+import type { AuditConfig } from "../audit/auditConfig.js";
+import { checkAuditChain } from "../audit/checkAuditChain.js";
+import type { ResponseCache } from "../cache/responseCache.js";
 import { type Config, ConfigError, loadConfig } from "../config.js";
 import { createDeps, LOCAL_PRINCIPAL, MIGRATIONS_DIR } from "../deps.js";
 import { DataDirLockedError } from "../ledger/dataDirLock.js";
+import type { Ledger } from "../ledger/ledger.js";
 import { toDecimal } from "../money.js";
 import { checkNetwork } from "../payment/checkNetwork.js";
 import type { Command } from "./command.js";
@@ -25,7 +31,8 @@ function reporter() {
 }
 
 export const doctor: Command = {
-  summary: "check the configuration, data dir, ledger, wallet and each network's RPC and USDC (exit 1 on FAIL)",
+  summary:
+    "check the configuration, data dir, ledger, audit chain, cache, wallet and each network's RPC and USDC (exit 1 on FAIL)",
   async run() {
     const report = reporter();
     let config: Config;
@@ -48,9 +55,11 @@ export const doctor: Command = {
 
     const deps = createDeps(config, commandLogger(config));
     try {
-      await checkLedger(deps.ledger, report.line);
+      if (await checkLedger(deps.ledger, report.line)) await checkAudit(config.audit, deps.ledger, report.line);
+      await checkCache(config, deps.cache, report.line);
     } finally {
       await deps.ledger.close();
+      await deps.cache.close();
     }
 
     if (deps.wallet) report.line("OK", "wallet", `payer ${deps.wallet.address}`);
@@ -96,22 +105,83 @@ function checkDataDir(dataDir: string): string | null {
   }
 }
 
-async function checkLedger(
-  ledger: ReturnType<typeof createDeps>["ledger"],
-  line: (level: Level, subject: string, message: string) => void,
-): Promise<void> {
+type Line = (level: Level, subject: string, message: string) => void;
+
+/** True when the ledger answered (and the checks that read it can run). */
+async function checkLedger(ledger: Ledger, line: Line): Promise<boolean> {
   try {
     // opening applies pending migrations and refuses changed or unknown ones; the local budget row proves it ran
     const status = await ledger.budgetStatus(LOCAL_PRINCIPAL);
     const migrations = readdirSync(MIGRATIONS_DIR).filter((f) => f.endsWith(".sql")).length;
     if (!status) line("FAIL", "ledger", `${ledger.kind} opened, but the local principal is missing`);
     else line("OK", "ledger", `${ledger.kind} opened, ${migrations} migration(s) applied`);
+    return status !== null;
   } catch (e) {
     if (e instanceof DataDirLockedError) {
       line("WARN", "ledger", `${e.message} (a running server owns it; that is fine, but it was not checked)`);
-      return;
+      return false;
     }
     line("FAIL", "ledger", causeChain(e));
+    return false;
+  }
+}
+
+/** The audit log: receipts waiting, and when anchoring is configured, the chain, contract and operator. */
+async function checkAudit(audit: AuditConfig, ledger: Ledger, line: Line): Promise<void> {
+  const backlog = await ledger.auditBacklog();
+  const ageSeconds = backlog.oldestUnanchoredAt
+    ? Math.floor((Date.now() - backlog.oldestUnanchoredAt.getTime()) / 1000)
+    : 0;
+  const waiting = `${backlog.unanchored} receipt(s) not anchored yet${backlog.unanchored ? `, the oldest ${ageSeconds} s old` : ""}`;
+  if (!audit.anchoring || !audit.contract || !audit.signerKey || !audit.rpcUrl) {
+    line("OK", "audit", `anchoring is not configured (PAG0_AUDIT_CONTRACT, ERC8004_SIGNER_KEY): ${waiting}`);
+    return;
+  }
+  const rpcHost = new URL(audit.rpcUrl).host;
+  const operator = privateKeyToAccount(audit.signerKey).address;
+  try {
+    const { problem } = await checkAuditChain(auditChainClient(audit), {
+      chainId: audit.chainId,
+      contract: audit.contract,
+      operator,
+      agentId: audit.agentId,
+    });
+    if (problem !== null) return line("FAIL", "audit", `${problem}: nothing would be anchored`);
+  } catch (e) {
+    return line("FAIL", "audit", `RPC ${rpcHost} is unreachable: ${(e as Error).message.split("\n")[0]}`);
+  }
+  const lagging = backlog.unanchored > 0 && ageSeconds > audit.maxBacklogSeconds;
+  line(
+    lagging ? "WARN" : "OK",
+    "audit",
+    `PaymentAuditLog ${audit.contract} on chain ${audit.chainId} (RPC ${rpcHost}), operated by ${operator}; ${waiting}` +
+      (lagging ? ` (more than PAG0_AUDIT_MAX_BACKLOG_SECONDS=${audit.maxBacklogSeconds}: is a server anchoring?)` : ""),
+  );
+}
+
+/** The paid-response cache: a probe value written, read back and deleted. Down is a WARN: calls bypass it. */
+async function checkCache(config: Config, cache: ResponseCache, line: Line): Promise<void> {
+  const { store } = config.cache;
+  if (store.kind === "memory") {
+    line("OK", "cache", "in memory, per process (set REDIS_URL to share paid responses between processes)");
+    return;
+  }
+  const where = `${store.kind} at ${new URL(store.url).host}`;
+  const key = `${config.cache.keyPrefix}doctor:${randomUUID()}`;
+  try {
+    const started = performance.now();
+    await cache.set(key, "ok", 60);
+    const value = await cache.get(key);
+    await cache.delete(key);
+    if (value !== "ok") line("WARN", "cache", `${where} did not return what was stored: calls bypass the cache`);
+    else
+      line(
+        "OK",
+        "cache",
+        `${where} answered a write, read and delete in ${Math.round(performance.now() - started)} ms`,
+      );
+  } catch (e) {
+    line("WARN", "cache", `${where}: ${(e as Error).message}; paid calls work but bypass the cache`);
   }
 }
 

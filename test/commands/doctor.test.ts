@@ -4,12 +4,14 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { type AuditChain, startAuditChain } from "../audit/auditChain.js";
 import { closedPort } from "../support/closedPort.js";
 import { startWorld, type World } from "../world/world.js";
 
 const execFileAsync = promisify(execFile);
 
 let world: World;
+let audit: AuditChain;
 let dir: string;
 
 /** `pag0 doctor` from source with this config file and environment. */
@@ -36,11 +38,11 @@ async function doctor(config: unknown, env: Record<string, string> = {}) {
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), "pag0-doctor-"));
-  world = await startWorld();
+  [world, audit] = await Promise.all([startWorld(), startAuditChain()]);
 });
 
 afterAll(async () => {
-  await world?.stop();
+  await Promise.all([world?.stop(), audit?.stop()]);
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
@@ -58,7 +60,9 @@ describe("pag0 doctor", () => {
       `OK    network eip155:84532: RPC ${new URL(world.rpcUrl).host} on chain 84532; USDC "USDC" version "2" ` +
         `(name()/version()) matches; the wallet holds 12.50 USDC`,
     );
-    expect(stdout).toMatch(/^5 OK, 0 WARN, 0 FAIL$/m);
+    expect(stdout).toMatch(/^OK {4}audit: anchoring is not configured .+: 0 receipt\(s\) not anchored yet$/m);
+    expect(stdout).toMatch(/^OK {4}cache: in memory, per process/m);
+    expect(stdout).toMatch(/^7 OK, 0 WARN, 0 FAIL$/m);
     expect(stdout).not.toContain(payer.key.slice(2));
   });
 
@@ -102,5 +106,46 @@ describe("pag0 doctor", () => {
     expect(stdout).toContain("FAIL  config: PAG0_DAILY_BUDGET: must be a decimal USDC amount like 0.10");
     expect(stdout).toContain("FAIL  config: WALLET_PRIVATE_KEY: must be a 0x-prefixed 32-byte hex private key");
     expect(stdout).not.toContain("data dir");
+  });
+
+  test("behavior: a Redis cache that answers is OK; one that does not is a WARN (calls bypass it), not a FAIL", async () => {
+    const up = await doctor({ networks: [world.networkConfig] }, { REDIS_URL: "redis://127.0.0.1:6379" });
+    expect(up.stdout).toMatch(/^OK {4}cache: redis at 127\.0\.0\.1:6379 answered a write, read and delete in \d+ ms$/m);
+    expect(up.stdout).toMatch(/^\d+ OK, 1 WARN, 0 FAIL$/m); // the WARN: no wallet
+
+    const port = await closedPort();
+    const down = await doctor(
+      { networks: [world.networkConfig] },
+      { REDIS_URL: `redis://default:s3cret-token@127.0.0.1:${port}` },
+    );
+    expect(down.stdout).toMatch(
+      new RegExp(
+        `^WARN  cache: redis at 127\\.0\\.0\\.1:${port}: redis cache set failed: .+; paid calls work but bypass the cache$`,
+        "m",
+      ),
+    );
+    expect(down.stdout).not.toContain("s3cret-token");
+    expect(down.code).toBe(0);
+  });
+
+  test("behavior: anchoring on the configured PaymentAuditLog is OK; a signer that does not operate it FAILs", async () => {
+    const env = {
+      SKALE_RPC_URL: audit.rpcUrl,
+      PAG0_AUDIT_CONTRACT: audit.contract,
+      ERC8004_SIGNER_KEY: audit.operatorKey,
+    };
+    const good = await doctor({ networks: [world.networkConfig] }, env);
+    expect(good.stdout).toContain(
+      `OK    audit: PaymentAuditLog ${audit.contract} on chain 324705682 (RPC ${new URL(audit.rpcUrl).host}), ` +
+        `operated by ${audit.operator.address}; 0 receipt(s) not anchored yet`,
+    );
+
+    const stranger = `0x${"42".repeat(32)}`;
+    const bad = await doctor({ networks: [world.networkConfig] }, { ...env, ERC8004_SIGNER_KEY: stranger });
+    expect(bad.code).toBe(1);
+    expect(bad.stdout).toMatch(
+      /^FAIL {2}audit: ERC8004_SIGNER_KEY \(0x[0-9a-fA-F]{40}\) is not the operator of .+: nothing would be anchored$/m,
+    );
+    expect(bad.stdout).not.toContain(stranger.slice(2));
   });
 });
