@@ -6,7 +6,7 @@ import { type BacklogGate, backlogGate } from "./audit/backlogGate.js";
 import { memoryCache } from "./cache/memoryCache.js";
 import type { ResponseCache } from "./cache/responseCache.js";
 import type { Config } from "./config.js";
-import { lazy, startJob, stopJob } from "./lazy.js";
+import { lazy, loadedValue, startJob, stopJob } from "./lazy.js";
 import { deferredLedger } from "./ledger/deferredLedger.js";
 import { embeddedClient } from "./ledger/embeddedClient.js";
 import type { Ledger } from "./ledger/ledger.js";
@@ -131,7 +131,7 @@ function lazyUpstreamFetch(options: UpstreamFetchOptions): UpstreamFetch {
   return Object.assign(
     async (input: Parameters<UpstreamFetch>[0], init?: RequestInit) => (await upstream())(input, init),
     {
-      close: async () => (await upstream.ifStarted()?.catch(() => undefined))?.close(),
+      close: async () => (await loadedValue(upstream))?.close(),
     },
   );
 }
@@ -197,7 +197,7 @@ function openCache({ cache }: Config, log: Logger): ResponseCache {
     get: async (key) => (await remote()).get(key),
     set: async (key, value, ttlSeconds) => (await remote()).set(key, value, ttlSeconds),
     delete: async (key) => (await remote()).delete(key),
-    close: async () => (await remote.ifStarted()?.catch(() => undefined))?.close(),
+    close: async () => (await loadedValue(remote))?.close(),
   };
 }
 

@@ -29,8 +29,12 @@ export function startJob<J>(job: Lazy<J>, start: (job: J) => void, onError: (err
   job().then(start, onError);
 }
 
+/** The value if its load was started and succeeded (waiting for one in flight), else undefined: what to close. */
+export async function loadedValue<T>(value: Lazy<T>): Promise<T | undefined> {
+  return value.ifStarted()?.catch(() => undefined);
+}
+
 /** Stops a lazily loaded background job if it was ever started, waiting for a load still in flight. */
 export async function stopJob<J extends { stop(): Promise<void> }>(job: Lazy<J>): Promise<void> {
-  const loaded = await job.ifStarted()?.catch(() => undefined);
-  await loaded?.stop();
+  await (await loadedValue(job))?.stop();
 }
