@@ -132,9 +132,10 @@ function stopChild(child: ChildProcess): Promise<void> {
   });
 }
 
-// Hardhat's server drops a keep-alive socket after 5 s idle. A client that reuses one just then gets "other side
-// closed" (seen under CI load after a test that slept); closing idle sockets after 1 s on our side avoids the race.
-const rpcAgent = new Agent({ keepAliveTimeout: 1_000, keepAliveMaxTimeout: 1_000 });
+// Hardhat's server drops keep-alive sockets (after 5 s idle, and under load sooner). A client that reuses one just
+// then gets "other side closed": seen under CI load after a test that slept, and on a loaded 2-core machine even
+// with idle sockets closed after 1 s on our side. So no keep-alive at all: one loopback connection per RPC call.
+const rpcAgent = new Agent({ pipelining: 0 });
 
 async function rpcCall<T>(url: string, method: string, params: unknown[]): Promise<T> {
   const response = await undiciFetch(url, {
