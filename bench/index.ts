@@ -2,7 +2,7 @@
  * `npm run bench`: Pag0's overhead on the local x402 world, as ratios against baselines measured in the same run.
  *   paid: paid_fetch through the MCP client  vs  a bare @x402/fetch client paying the same route
  *   free: paid_fetch on a free route         vs  a direct undici fetch
- *   hit:  paid_fetch served from the cache     vs  a no-op tool on the same MCP server and transport
+ *   hit:  paid_fetch served from the cache     vs  an MCP ping on the same server and transport
  *   and the cache-hit throughput in calls per second, sequential and with 16 calls in flight.
  * BENCH_ITERATIONS sets the samples per case (default 40 paid, 5× that free and hit).
  */
@@ -91,9 +91,6 @@ async function main() {
       baseline: () => mustPay(async () => ((await undiciFetch(freeUrl)).ok ? null : "direct fetch failed")),
     });
     // the cache-hit path against the cheapest call the same server and transport can answer
-    pag0.server.registerTool("bench_noop", { description: "does nothing (bench only)" }, async () => ({
-      content: [{ type: "text", text: "ok" }],
-    }));
     const hitUrl = world.v2.route({ price: PRICE, headers: { "cache-control": "max-age=3600" } });
     await mustPay(viaPag0(hitUrl)); // the one payment the hits below are served from
     const viaCache = async () => {
@@ -102,7 +99,7 @@ async function main() {
     };
     const hit = await compare(HIT_N, {
       pag0: () => mustPay(viaCache),
-      baseline: () => mustPay(async () => ((await pag0.call("bench_noop", {})).isError ? "no-op failed" : null)),
+      baseline: () => mustPay(async () => ((await pag0.client.ping()) ? null : "ping failed")),
     });
     const hitsPerSecond = async (inFlight: number) => {
       let left = HIT_N;
@@ -127,7 +124,7 @@ async function main() {
         "Pag0 bench (local hardhat chain, official facilitator, same run, sequential calls)",
         row("paid", PAID_N, paid, "bare @x402/fetch"),
         row("free", FREE_N, free, "direct undici"),
-        row("hit", HIT_N, hit, "no-op tool"),
+        row("hit", HIT_N, hit, "MCP ping"),
         `hit    throughput ${sequential.toFixed(0)} calls/s sequential, ${concurrent.toFixed(0)} calls/s with 16 in flight`,
         "",
       ].join("\n"),

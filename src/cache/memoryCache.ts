@@ -10,6 +10,8 @@ export function memoryCache(options: { maxBytes: number }): ResponseCache {
     maxSize: options.maxBytes,
     sizeCalculation: (value, key) => Buffer.byteLength(value) + Buffer.byteLength(key),
   });
+  // leases live beside the entries, not in the LRU: evicting one would let a second caller buy the same response
+  const leases = new Map<string, { token: string; until: number }>();
   return {
     kind: "memory",
     get: async (key) => lru.get(key) ?? null,
@@ -19,8 +21,18 @@ export function memoryCache(options: { maxBytes: number }): ResponseCache {
     async delete(key) {
       lru.delete(key);
     },
+    async acquire(key, token, ttlMs) {
+      const held = leases.get(key);
+      if (held && held.until > Date.now()) return false;
+      leases.set(key, { token, until: Date.now() + ttlMs });
+      return true;
+    },
+    async release(key, token) {
+      if (leases.get(key)?.token === token) leases.delete(key);
+    },
     async close() {
       lru.clear();
+      leases.clear();
     },
   };
 }

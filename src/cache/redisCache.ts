@@ -1,5 +1,5 @@
 import { Redis } from "ioredis";
-import { guardCache, type ResponseCache } from "./responseCache.js";
+import { guardCache, RELEASE_LEASE_SCRIPT, type ResponseCache } from "./responseCache.js";
 
 export interface RedisCacheOptions {
   /** `redis://` or `rediss://` (TLS; also Upstash over TCP, with the token as password) */
@@ -34,6 +34,9 @@ export function redisCache(options: RedisCacheOptions): ResponseCache {
     get: (key) => guard("get", () => redis.get(key)),
     set: (key, value, ttlSeconds) => guard("set", async () => void (await redis.set(key, value, "EX", ttlSeconds))),
     delete: (key) => guard("delete", async () => void (await redis.del(key))),
+    acquire: (key, token, ttlMs) =>
+      guard("acquire", async () => (await redis.set(key, token, "PX", ttlMs, "NX")) === "OK"),
+    release: (key, token) => guard("release", async () => void (await redis.eval(RELEASE_LEASE_SCRIPT, 1, key, token))),
     async close() {
       if (redis.status === "ready") await redis.quit().catch(() => undefined);
       redis.disconnect();

@@ -10,15 +10,26 @@ export interface ResponseCache {
   /** Stores `value` for `ttlSeconds` (a whole number ≥ 1), replacing any value under `key`. */
   set(key: string, value: string, ttlSeconds: number): Promise<void>;
   delete(key: string): Promise<void>;
+  /**
+   * A short lease (SET NX PX): true when this caller now holds `key` for `ttlMs` under `token`, false when someone
+   * else does. Instances sharing one store use it so that only one of them buys a response the others then read.
+   */
+  acquire(key: string, token: string, ttlMs: number): Promise<boolean>;
+  /** Gives the lease back, if `token` still holds it (a lease that expired and was taken by another stays theirs). */
+  release(key: string, token: string): Promise<void>;
   close(): Promise<void>;
 }
+
+/** Deletes KEYS[1] only while it still holds ARGV[1]: releasing a lease never frees someone else's. */
+export const RELEASE_LEASE_SCRIPT =
+  "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end";
 
 /** The cache store failed or timed out. The message is safe to log: no token, no cached value. */
 export class CacheUnavailableError extends Error {
   override readonly name = "CacheUnavailableError";
   constructor(
     readonly cache: ResponseCache["kind"],
-    readonly op: "get" | "set" | "delete",
+    readonly op: "get" | "set" | "delete" | "acquire" | "release",
     cause: unknown,
     secrets: readonly string[] = [],
   ) {

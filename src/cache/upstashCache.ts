@@ -1,5 +1,5 @@
 import { Redis } from "@upstash/redis";
-import { guardCache, type ResponseCache } from "./responseCache.js";
+import { guardCache, RELEASE_LEASE_SCRIPT, type ResponseCache } from "./responseCache.js";
 
 export interface UpstashCacheOptions {
   /** the REST URL, `https://…upstash.io` */
@@ -29,6 +29,10 @@ export function upstashCache(options: UpstashCacheOptions): ResponseCache {
     get: (key) => guard("get", async () => (await redis.get<string>(key)) ?? null),
     set: (key, value, ttlSeconds) => guard("set", async () => void (await redis.set(key, value, { ex: ttlSeconds }))),
     delete: (key) => guard("delete", async () => void (await redis.del(key))),
+    acquire: (key, token, ttlMs) =>
+      guard("acquire", async () => (await redis.set(key, token, { nx: true, px: ttlMs })) === "OK"),
+    release: (key, token) =>
+      guard("release", async () => void (await redis.eval(RELEASE_LEASE_SCRIPT, [key], [token]))),
     async close() {},
   };
 }

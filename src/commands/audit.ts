@@ -1,15 +1,15 @@
 import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
-import { type Address, createPublicClient, getAddress, http, isAddress } from "viem";
+import { type Address, getAddress, isAddress } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
-import { auditChainClient } from "../audit/anchorerFromConfig.js";
+import { auditChainClient, paymentChainClient } from "../app/chainClients.js";
+import { type App, createApp } from "../app.js";
 import { BUILTIN_AUDIT_CHAINS } from "../audit/auditConfig.js";
 import { auditLogReader } from "../audit/auditLogReader.js";
 import { checkCompleteness } from "../audit/completeness.js";
 import { deployAuditLog } from "../audit/deployAuditLog.js";
 import { buildProofBundle, type ProofBundle, verifyProofBundle } from "../audit/proofBundle.js";
 import { loadConfig } from "../config.js";
-import { createDeps, type Deps } from "../deps.js";
 import type { AuditBatch } from "../ledger/auditStore.js";
 import { toDecimal } from "../money.js";
 import type { Command } from "./command.js";
@@ -30,7 +30,7 @@ Commands:
 `;
 
 export interface AuditIo {
-  deps: Pick<Deps, "config" | "ledger" | "wallet">;
+  deps: Pick<App, "config" | "ledger" | "wallet">;
   out(text: string): void;
   err(text: string): void;
 }
@@ -57,7 +57,7 @@ export const audit: Command = {
     const io = { out: (t: string) => print(t), err: (t: string) => process.stderr.write(t) };
     if (sub === "verify" && rest[0]?.endsWith(".json")) return verifyBundleFile(rest, io); // no ledger needed
     const config = loadConfig();
-    const deps = createDeps(config, commandLogger(config));
+    const deps = createApp(config, commandLogger(config));
     try {
       return await runAudit([sub, ...rest], { deps, ...io });
     } finally {
@@ -239,7 +239,7 @@ async function reconcile(
     reports.push(
       await checkCompleteness({
         store: ledger,
-        client: createPublicClient({ transport: http(n.rpcUrl, { retryCount: 1 }) }),
+        client: paymentChainClient(n),
         network: n.id,
         usdc: n.usdc.address,
         wallet: getAddress(address) as Address,

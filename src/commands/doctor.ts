@@ -2,16 +2,18 @@ import { randomUUID } from "node:crypto";
 import { mkdirSync, readdirSync, unlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { privateKeyToAccount } from "viem/accounts";
-import { auditChainClient } from "../audit/anchorerFromConfig.js";
+import { auditChainClient, paymentChainClient } from "../app/chainClients.js";
+import { createApp } from "../app.js";
 import type { AuditConfig } from "../audit/auditConfig.js";
 import { checkAuditChain } from "../audit/checkAuditChain.js";
 import type { ResponseCache } from "../cache/responseCache.js";
 import { type Config, ConfigError, loadConfig } from "../config.js";
-import { createDeps, LOCAL_PRINCIPAL, MIGRATIONS_DIR } from "../deps.js";
 import { DataDirLockedError } from "../ledger/dataDirLock.js";
 import type { Ledger } from "../ledger/ledger.js";
+import { defaultMigrationsDir } from "../ledger/sqlClient.js";
 import { toDecimal } from "../money.js";
 import { checkNetwork } from "../payment/checkNetwork.js";
+import { LOCAL_PRINCIPAL } from "../tools/defineTool.js";
 import type { Command } from "./command.js";
 import { commandLogger } from "./commandLogger.js";
 import { print } from "./output.js";
@@ -53,7 +55,7 @@ export const doctor: Command = {
     if (dataDirProblem) report.line("FAIL", "data dir", dataDirProblem);
     else report.line("OK", "data dir", `${config.dataDir} is writable`);
 
-    const deps = createDeps(config, commandLogger(config));
+    const deps = createApp(config, commandLogger(config));
     try {
       if (await checkLedger(deps.ledger, report.line)) await checkAudit(config.audit, deps.ledger, report.line);
       await checkCache(config, deps.cache, report.line);
@@ -66,7 +68,9 @@ export const doctor: Command = {
     else report.line("WARN", "wallet", "WALLET_PRIVATE_KEY is not set: free calls work, paid calls are refused");
 
     const checks = await Promise.all(
-      [...config.networks.values()].map((n) => checkNetwork(n, { payer: deps.wallet?.address })),
+      [...config.networks.values()].map((n) =>
+        checkNetwork(n, paymentChainClient(n, { timeoutMs: 10_000 }), { payer: deps.wallet?.address }),
+      ),
     );
     for (const c of checks) {
       const subject = `network ${c.network}`;
@@ -112,7 +116,7 @@ async function checkLedger(ledger: Ledger, line: Line): Promise<boolean> {
   try {
     // opening applies pending migrations and refuses changed or unknown ones; the local budget row proves it ran
     const status = await ledger.budgetStatus(LOCAL_PRINCIPAL);
-    const migrations = readdirSync(MIGRATIONS_DIR).filter((f) => f.endsWith(".sql")).length;
+    const migrations = readdirSync(defaultMigrationsDir()).filter((f) => f.endsWith(".sql")).length;
     if (!status) line("FAIL", "ledger", `${ledger.kind} opened, but the local principal is missing`);
     else line("OK", "ledger", `${ledger.kind} opened, ${migrations} migration(s) applied`);
     return status !== null;

@@ -1,5 +1,5 @@
+import { createApp } from "../app.js";
 import { loadConfig } from "../config.js";
-import { createDeps } from "../deps.js";
 import { createLogger } from "../logger.js";
 import { runHttp } from "../server/http.js";
 import type { Command } from "./command.js";
@@ -9,7 +9,7 @@ export const http: Command = {
     "serve the MCP tools over streamable HTTP at /mcp for remote agents (HOST, PORT; API keys required off loopback)",
   async run() {
     const config = loadConfig();
-    await runHttp(createDeps(config, createLogger(config.logLevel)));
+    await runHttp(createApp(config, createLogger(config.logLevel)));
     return 0;
   },
 };

@@ -1,7 +1,7 @@
+import { openMigrationConnection } from "../app/openLedger.js";
 import { loadConfig } from "../config.js";
-import { MIGRATIONS_DIR } from "../deps.js";
 import { migratePostgres } from "../ledger/migratePostgres.js";
-import { openPostgres } from "../ledger/postgresClient.js";
+import { defaultMigrationsDir } from "../ledger/sqlClient.js";
 import type { Command } from "./command.js";
 
 export const migrate: Command = {
@@ -16,9 +16,9 @@ export const migrate: Command = {
       );
       return 2;
     }
-    const db = openPostgres(config.ledger.url, { connectTimeoutMs: config.ledger.timeoutMs, max: 1 });
+    const db = openMigrationConnection(config.ledger.url, config.ledger.timeoutMs);
     try {
-      const applied = await migratePostgres(db.sql, MIGRATIONS_DIR);
+      const applied = await migratePostgres(db.sql, defaultMigrationsDir());
       process.stderr.write(
         applied.length === 0
           ? "pag0 migrate: the database is up to date\n"

@@ -1,5 +1,5 @@
-import { LOCAL_PRINCIPAL } from "../deps.js";
 import { isDecimalAmount, toAtomic, toDecimal } from "../money.js";
+import { LOCAL_PRINCIPAL } from "../tools/defineTool.js";
 import type { Command } from "./command.js";
 import { print } from "./output.js";
 import { parseFlags, withLedger } from "./withLedger.js";

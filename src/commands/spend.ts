@@ -1,7 +1,7 @@
 import { parseArgs } from "node:util";
-import { LOCAL_PRINCIPAL } from "../deps.js";
 import type { Ledger, ListSpendQuery, SpendRow, SpendStatus } from "../ledger/ledger.js";
 import { toDecimal } from "../money.js";
+import { LOCAL_PRINCIPAL } from "../tools/defineTool.js";
 import { spendStatus } from "../tools/schemas.js";
 import type { Command } from "./command.js";
 import { print } from "./output.js";

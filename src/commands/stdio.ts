@@ -1,5 +1,5 @@
+import { createApp } from "../app.js";
 import { loadConfig } from "../config.js";
-import { createDeps } from "../deps.js";
 import { createLogger } from "../logger.js";
 import { runStdio } from "../server/stdio.js";
 import type { Command } from "./command.js";
@@ -8,7 +8,7 @@ export const stdio: Command = {
   summary: "serve the MCP tools over stdio (Claude Desktop, Claude Code, Cursor)",
   async run() {
     const config = loadConfig();
-    await runStdio(createDeps(config, createLogger(config.logLevel)));
+    await runStdio(createApp(config, createLogger(config.logLevel)));
     return 0;
   },
 };

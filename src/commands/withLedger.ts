@@ -1,11 +1,11 @@
+import { type App, createApp } from "../app.js";
 import { loadConfig } from "../config.js";
-import { createDeps, type Deps } from "../deps.js";
 import { commandLogger } from "./commandLogger.js";
 
 /** Run one operator command against the configured ledger, and close it afterwards. */
-export async function withLedger<T>(fn: (deps: Deps) => Promise<T>): Promise<T> {
+export async function withLedger<T>(fn: (app: App) => Promise<T>): Promise<T> {
   const config = loadConfig();
-  const deps = createDeps(config, commandLogger(config));
+  const deps = createApp(config, commandLogger(config));
   try {
     return await fn(deps);
   } finally {

@@ -50,6 +50,8 @@ const RESENDABLE = new Set<LedgerFunction>([
   "budget_status",
   "pending_outcomes",
   "expire_reservations",
+  "record_cache_hit",
+  "record_cache_hits",
   "upsert_principal",
   "upsert_wallet_limits",
 ]);

@@ -204,5 +204,10 @@ export interface Ledger extends AccessStore, AuditStore {
   expireReservations(now?: Date): Promise<number>;
   /** A settled zero-cost row for a cache hit, carrying the price it saved; moves no money. Replay-safe per key. */
   recordCacheHit(input: CacheHitInput): Promise<CacheHitResult>;
+  /**
+   * Many cache hits in one round trip, each recorded as `recordCacheHit` would (hits whose key is used already, or
+   * whose principal is unknown, are skipped). Returns how many new rows were written.
+   */
+  recordCacheHits(inputs: CacheHitInput[]): Promise<number>;
   close(): Promise<void>;
 }

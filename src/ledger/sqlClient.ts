@@ -18,6 +18,7 @@ export const LEDGER_FUNCTIONS = [
   "pending_outcomes",
   "expire_reservations",
   "record_cache_hit",
+  "record_cache_hits",
   "upsert_wallet_limits",
   "list_principals",
   "create_api_key",
@@ -136,3 +137,6 @@ export function pendingMigrations(files: Migration[], applied: { name: string; c
   const done = new Set(applied.map((a) => a.name));
   return files.filter((m) => !done.has(m.name));
 }
+
+/** supabase/migrations of this package. */
+export const MIGRATIONS_DIR = defaultMigrationsDir();

@@ -15,6 +15,7 @@ import {
   spendRow,
   spendRows,
   transitionResult,
+  writtenCount,
 } from "./sqlRows.js";
 
 const SPEND_ID = /^\d{1,18}$/;
@@ -155,6 +156,27 @@ export function sqlLedger(db: SqlClient): Ledger {
         },
         cacheHitResult,
       );
+    },
+
+    async recordCacheHits(inputs) {
+      if (inputs.length === 0) return 0;
+      for (const input of inputs) {
+        if (input.saved < 0n) throw new RangeError(`a saving cannot be negative, got ${input.saved}`);
+        if (input.idempotencyKey === "") throw new RangeError("idempotency key must not be empty");
+      }
+      const hits = inputs.map((input) => ({
+        principal: input.principal,
+        idempotency_key: input.idempotencyKey,
+        request_hash: input.request.requestHash,
+        method: input.request.method,
+        url: input.request.url,
+        host: input.request.host,
+        quote: input.quote,
+        saved: input.saved.toString(),
+        cached_from: input.cachedFrom !== null && SPEND_ID.test(input.cachedFrom) ? input.cachedFrom : null,
+        now: (input.now ?? new Date()).toISOString(),
+      }));
+      return (await call("record_cache_hits", { p_hits: hits }, writtenCount)).written;
     },
 
     close: () => db.close(),

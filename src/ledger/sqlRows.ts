@@ -144,3 +144,5 @@ export const cacheHitResult = z
     z.object({ ok: z.literal(false), reason: z.enum(["unknown_principal", "idempotency_key_used"]) }),
   ])
   .transform((r): CacheHitResult => r);
+
+export const writtenCount = z.object({ written: z.number().int().nonnegative() });

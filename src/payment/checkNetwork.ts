@@ -1,4 +1,4 @@
-import { type Address, createPublicClient, http, type PublicClient, parseAbi } from "viem";
+import { type Address, type PublicClient, parseAbi } from "viem";
 import type { NetworkConfig } from "../config.js";
 
 const usdcAbi = parseAbi([
@@ -25,16 +25,14 @@ export interface NetworkCheck {
  * Reads a network's chain id and its USDC's EIP-712 name and version (`eip712Domain()` if the token has it, else
  * `name()` and `version()`) and reports every mismatch with the config: a wrong domain makes every signature fail.
  * Never throws; an unreachable RPC is a problem like any other.
- * @example const { problems } = await checkNetwork(config.networks.get("eip155:8453")!, { payer: wallet.address });
+ * @example const { problems } = await checkNetwork(network, paymentChainClient(network), { payer: wallet.address });
  */
 export async function checkNetwork(
   network: NetworkConfig,
-  options: { payer?: Address; timeoutMs?: number } = {},
+  client: PublicClient,
+  options: { payer?: Address } = {},
 ): Promise<NetworkCheck> {
   const check: NetworkCheck = { network: network.id, rpcHost: rpcHost(network.rpcUrl), problems: [] };
-  const client = createPublicClient({
-    transport: http(network.rpcUrl, { retryCount: 0, timeout: options.timeoutMs ?? 10_000 }),
-  });
   try {
     check.chainId = await client.getChainId();
   } catch (e) {

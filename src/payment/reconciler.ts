@@ -1,5 +1,5 @@
 import type { Logger } from "pino";
-import { createPublicClient, http, type PublicClient, parseAbi } from "viem";
+import { type PublicClient, parseAbi } from "viem";
 import type { AnchorLock } from "../audit/anchorLock.js";
 import type { NetworkConfig } from "../config.js";
 import type { Ledger, SpendRow } from "../ledger/ledger.js";
@@ -12,6 +12,8 @@ const eip3009Abi = parseAbi([
 export interface ReconcilerDeps {
   ledger: Ledger;
   networks: ReadonlyMap<string, NetworkConfig>;
+  /** the chain client of a payment network (made by the app, once per network) */
+  clientFor(network: NetworkConfig): PublicClient;
   log: Logger;
   /** a signed row younger than this may still be in flight in this or another process */
   signedGraceMs: number;
@@ -44,22 +46,13 @@ export interface Reconciler {
  * `validBefore` means it never can (release). Unsigned reservations past their TTL are expired.
  */
 export function createReconciler(deps: ReconcilerDeps): Reconciler {
-  const clients = new Map<string, PublicClient>();
-  const clientFor = (n: NetworkConfig) => {
-    let c = clients.get(n.id);
-    if (!c) {
-      c = createPublicClient({ transport: http(n.rpcUrl, { retryCount: 1 }), pollingInterval: 1000 });
-      clients.set(n.id, c);
-    }
-    return c;
-  };
   const now = deps.now ?? (() => new Date());
 
   async function decide(row: SpendRow): Promise<"settled" | "released" | "undecided"> {
     const network = deps.networks.get(row.quote.network);
     const auth = row.authorization;
     if (!network || !auth) return "undecided";
-    const client = clientFor(network);
+    const client = deps.clientFor(network);
     const asset = row.quote.asset as `0x${string}`;
     const payer = auth.payer as `0x${string}`;
     const nonce = auth.nonce as `0x${string}`;

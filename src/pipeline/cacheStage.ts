@@ -1,8 +1,11 @@
+import { randomUUID } from "node:crypto";
+import { setTimeout as sleep } from "node:timers/promises";
 import { type CacheEntry, decodeSlot, encodeEntry, encodeVary, entryResponse } from "../cache/cacheEntry.js";
 import { baseKey, variantKey } from "../cache/cacheKey.js";
 import { type CachePolicy, type HostCacheRule, planRequest, planStore } from "../cache/cachePolicy.js";
 import type { ResponseCache } from "../cache/responseCache.js";
-import type { Ledger, SpendRow } from "../ledger/ledger.js";
+import type { CacheHitInput, Ledger, SpendRow } from "../ledger/ledger.js";
+import type { SavingsWriter } from "../ledger/savingsWriter.js";
 import type { CacheMetrics } from "../metrics.js";
 import { redactUrl } from "../redact.js";
 import type { Stage } from "./compose.js";
@@ -11,6 +14,8 @@ import type { CallContext, Delivered, Outcome, UpstreamResult } from "./context.
 export interface CacheStageDeps {
   cache: ResponseCache;
   ledger: Pick<Ledger, "recordCacheHit">;
+  /** savings of calls without the agent's own idempotency key are written behind the response */
+  savings: Pick<SavingsWriter, "record">;
   metrics: CacheMetrics;
   policy: CachePolicy;
   keyPrefix: string;
@@ -18,7 +23,15 @@ export interface CacheStageDeps {
   now?: () => number;
   /** after the cache store fails, calls go on without it for this long before it is tried again */
   retryAfterMs?: number;
+  /**
+   * With a shared store (Redis, Upstash), how long one instance may hold the lease on a request it is buying while
+   * the other instances wait for its entry; past it they go on, and the ledger decides as always.
+   */
+  leaseMs?: number;
 }
+
+/** How often an instance waiting on another one's lease looks for the entry it is buying. */
+const LEASE_POLL_MS = 25;
 
 interface Keys {
   principal: string;
@@ -95,22 +108,28 @@ export function cacheStage(deps: CacheStageDeps): Stage {
   /** The hit, with its saving recorded; null when the call is a retry of a payment (the payment stage replays it). */
   async function serveHit(ctx: CallContext, entry: CacheEntry, keys: Keys, response: UpstreamResult) {
     let spend: SpendRow | null = null;
+    const saving: CacheHitInput = {
+      principal: ctx.principal,
+      idempotencyKey: ctx.idempotencyKey,
+      request: {
+        method: ctx.request.method,
+        url: redactUrl(ctx.request.url),
+        host: ctx.request.url.hostname,
+        requestHash: keys.principal,
+      },
+      quote: entry.price.quote,
+      saved: entry.price.amount,
+      cachedFrom: entry.price.receiptId,
+    };
     try {
-      const r = await deps.ledger.recordCacheHit({
-        principal: ctx.principal,
-        idempotencyKey: ctx.idempotencyKey,
-        request: {
-          method: ctx.request.method,
-          url: redactUrl(ctx.request.url),
-          host: ctx.request.url.hostname,
-          requestHash: keys.principal,
-        },
-        quote: entry.price.quote,
-        saved: entry.price.amount,
-        cachedFrom: entry.price.receiptId,
-      });
-      if (!r.ok && r.reason === "idempotency_key_used") return null;
-      if (r.ok) spend = r.spend;
+      if (ctx.ownIdempotencyKey) {
+        // the agent's key may belong to a payment already (a retry), which the payment stage must replay instead
+        const r = await deps.ledger.recordCacheHit(saving);
+        if (!r.ok && r.reason === "idempotency_key_used") return null;
+        if (r.ok) spend = r.spend;
+      } else {
+        deps.savings.record(saving); // a key of Pag0's own: nothing to replay, the row can follow the response
+      }
     } catch (err) {
       // an unrecorded saving costs nothing: the response was bought already and is served all the same
       ctx.log.warn({ err }, "served from the cache, but the saving could not be recorded");
@@ -163,7 +182,13 @@ export function cacheStage(deps: CacheStageDeps): Stage {
     }
     // checked and claimed with no await between: of concurrent misses exactly one leads, the others wait above
     const release = inflight.has(keys.principal) ? () => {} : claim(inflight, keys.principal);
+    let lease: (() => Promise<void>) | undefined;
     try {
+      if (plan.lookup && ctx.cacheMode !== "bypass" && deps.cache.kind !== "memory" && !attempt.paused()) {
+        const led = await leadAcrossInstances(ctx, keys);
+        if (led.kind === "hit") return led.hit;
+        lease = led.release;
+      }
       if (stale) ctx.request = { ...ctx.request, headers: { ...ctx.request.headers, ...validators(stale) } };
       const outcome = await next();
       if (outcome.kind !== "response") return outcome;
@@ -173,8 +198,36 @@ export function cacheStage(deps: CacheStageDeps): Stage {
       return outcome;
     } finally {
       release();
+      if (lease) void attempt(ctx, "lease", lease);
     }
   };
+
+  /**
+   * Instances sharing a store: take the request's lease, or wait while another instance holds it and serve what it
+   * bought. The store is never trusted for money: a lease that cannot be taken (store down) or that outlives
+   * `leaseMs` lets the call go on, and the ledger decides the payment as always.
+   */
+  async function leadAcrossInstances(
+    ctx: CallContext,
+    keys: Keys,
+  ): Promise<{ kind: "hit"; hit: Outcome } | { kind: "go"; release?: () => Promise<void> }> {
+    const leaseKey = `${keys.principal}:lease`;
+    const token = randomUUID();
+    const leaseMs = deps.leaseMs ?? 15_000;
+    const deadline = performance.now() + leaseMs;
+    for (;;) {
+      const taken = await attempt(ctx, "lease", () => deps.cache.acquire(leaseKey, token, leaseMs));
+      if (taken) return { kind: "go", release: () => deps.cache.release(leaseKey, token) };
+      if (taken === undefined || performance.now() > deadline || ctx.signal.aborted) return { kind: "go" };
+      await sleep(LEASE_POLL_MS);
+      const found = await find(ctx, keys);
+      if (found.fresh) {
+        const hit = await serveHit(ctx, found.fresh, keys, entryResponse(found.fresh, now()));
+        if (hit) return { kind: "hit", hit };
+        return { kind: "go" };
+      }
+    }
+  }
 }
 
 /** What this call bought just now (settled, not a replay and not a hit), or null: only purchases are cached. */
@@ -205,7 +258,11 @@ function claim(inflight: Map<string, Promise<void>>, key: string): () => void {
 /** Runs cache operations so that a failing store is skipped, not fatal: a warning when it fails, then a pause. */
 function failOpen(deps: CacheStageDeps) {
   let retryAt = 0;
-  return async function attempt<T>(ctx: CallContext, op: "get" | "set", run: () => Promise<T>): Promise<T | undefined> {
+  const attempt = async function attempt<T>(
+    ctx: CallContext,
+    op: "get" | "set" | "lease",
+    run: () => Promise<T>,
+  ): Promise<T | undefined> {
     if (performance.now() < retryAt) {
       deps.metrics.bypassed.inc({ op });
       return undefined;
@@ -223,4 +280,7 @@ function failOpen(deps: CacheStageDeps) {
       return undefined;
     }
   };
+  /** whether the store is being skipped after a failure */
+  const paused = () => performance.now() < retryAt;
+  return Object.assign(attempt, { paused });
 }

@@ -14,6 +14,8 @@ export interface CallContext {
   /** the caller's own per-call ceiling, atomic units */
   maxPrice: bigint | undefined;
   idempotencyKey: string;
+  /** the agent chose `idempotencyKey` (a retry may reuse it); false when Pag0 made one up for this call */
+  ownIdempotencyKey: boolean;
   cacheMode: "default" | "bypass";
   signal: AbortSignal;
   log: Logger;

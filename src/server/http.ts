@@ -7,19 +7,36 @@ import { StreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/
 import { isInitializeRequest } from "@modelcontextprotocol/sdk/types.js";
 import express, { type NextFunction, type Request, type Response } from "express";
 import { rateLimit } from "express-rate-limit";
-import type { Deps } from "../deps.js";
-import { LOCAL_PRINCIPAL } from "../deps.js";
+import type { Registry } from "prom-client";
+import type { Config } from "../config.js";
 import type { Scope } from "../ledger/accessStore.js";
+import type { BudgetLimits, Ledger } from "../ledger/ledger.js";
+import type { Logger } from "../logger.js";
+import { LOCAL_PRINCIPAL } from "../tools/defineTool.js";
 import { apiKeySalt } from "./apiKeys.js";
 import { createMcpServer } from "./createMcpServer.js";
-import { type AuthedRequest, bearerAuth } from "./httpAuth.js";
+import { type AuthedRequest, bearerAuth, keyVerifier } from "./httpAuth.js";
 import { approvalRoutes, healthRoute, metricsRoute } from "./httpRoutes.js";
-import type { SeamDeps } from "./toolSeam.js";
+import type { CallerOf, ToolSeam } from "./toolSeam.js";
+
+/** What `pag0 http` serves: the app's prepared tools, the ledger (keys, approvals, health), metrics, lifecycle. */
+export interface HttpApp {
+  config: Pick<Config, "http" | "apiKeySalt" | "dataDir" | "networks" | "policy">;
+  log: Logger;
+  ledger: Ledger;
+  wallet: { address: string } | null;
+  metrics: { registry: Registry };
+  cache: { close(): Promise<void> };
+  tools: ToolSeam;
+  instructions(limits?: BudgetLimits): string;
+  start(): void;
+  stop(): Promise<void>;
+}
 
 const LOOPBACK_NAMES = ["localhost", "127.0.0.1", "[::1]", "::1"];
 const isLoopback = (host: string) => LOOPBACK_NAMES.includes(host) || host.startsWith("127.");
 
-const callerOf: SeamDeps["callerOf"] = (extra) => ({
+const callerOf: CallerOf = (extra) => ({
   principal: extra.authInfo?.clientId ?? "anonymous",
   scopes: (extra.authInfo?.scopes ?? []) as Scope[],
 });
@@ -32,10 +49,11 @@ const rpcError = (res: Response, status: number, message: string) =>
  * against DNS rebinding, per-key rate limits, request size limits, and either stateful sessions (elicitation,
  * resumable streams) or stateless requests (any instance answers). Also /health, /metrics and approvals.
  */
-export function createHttpApp(deps: Deps) {
+export function createHttpApp(deps: HttpApp) {
   const { config, log } = deps;
   const auth = {
     ledger: deps.ledger,
+    verify: keyVerifier(deps.ledger),
     salt: apiKeySalt(config.apiKeySalt, config.dataDir),
     log,
     openLocalPrincipal: isLoopback(config.http.host) ? LOCAL_PRINCIPAL : null,
@@ -96,7 +114,8 @@ export function createHttpApp(deps: Deps) {
       transport.onclose = () => {
         if (transport.sessionId) sessions.delete(transport.sessionId);
       };
-      await createMcpServer(deps, callerOf, await limitsOf(deps, principal)).connect(transport);
+      const instructions = deps.instructions(await limitsOf(deps, principal));
+      await createMcpServer(deps.tools, { instructions, callerOf }).connect(transport);
       await transport.handleRequest(req, res, req.body);
     },
   );
@@ -111,15 +130,16 @@ export function createHttpApp(deps: Deps) {
   return { app, closeSessions: () => Promise.all([...sessions.values()].map((s) => s.transport.close())) };
 }
 
-async function statelessRequest(deps: Deps, req: AuthedRequest, res: Response) {
+async function statelessRequest(deps: HttpApp, req: AuthedRequest, res: Response) {
   if (req.method !== "POST") {
     res.set("Allow", "POST");
     return rpcError(res, 405, "Method not allowed: this server is stateless, POST only");
   }
   // instructions are only read at initialize: look the principal's limits up only then
   const limits = isInitializeRequest(req.body) ? await limitsOf(deps, req.auth?.clientId ?? "") : undefined;
-  const server = createMcpServer(deps, callerOf, limits);
-  const transport = new StreamableHTTPServerTransport({ sessionIdGenerator: undefined });
+  const server = createMcpServer(deps.tools, { instructions: deps.instructions(limits), callerOf });
+  // JSON answers, not an SSE stream: a client whose instance dies gets an error at once, not at its own timeout
+  const transport = new StreamableHTTPServerTransport({ sessionIdGenerator: undefined, enableJsonResponse: true });
   res.on("close", () => {
     void transport.close();
     void server.close();
@@ -129,7 +149,7 @@ async function statelessRequest(deps: Deps, req: AuthedRequest, res: Response) {
 }
 
 /** The principal's own limits, for the instructions its agent reads (the defaults if the ledger cannot say). */
-const limitsOf = async (deps: Deps, principal: string) =>
+const limitsOf = async (deps: HttpApp, principal: string) =>
   (await deps.ledger.budgetStatus(principal).catch(() => null))?.limits;
 
 /** Browsers send Origin: refuse pages from other sites (DNS rebinding, CSRF); non-browser clients send none. */
@@ -149,7 +169,7 @@ function originCheck(hostnames: string[], origins: string[]) {
 }
 
 /** Listen until SIGINT/SIGTERM, then stop taking requests, close sessions and the ledger. */
-export async function runHttp(deps: Deps): Promise<void> {
+export async function runHttp(deps: HttpApp): Promise<void> {
   const { config, log } = deps;
   let server: Server;
   let closeSessions: () => Promise<unknown>;

@@ -7,6 +7,8 @@ import { hashApiKey, looksLikeApiKey } from "./apiKeys.js";
 
 export interface HttpAuthDeps {
   ledger: Ledger;
+  /** the key check, cached briefly (see `keyVerifier`) */
+  verify: KeyVerifier;
   salt: string;
   log: Logger;
   /** on a loopback bind with no key created yet, requests without a key act as this principal */
@@ -34,7 +36,7 @@ export function bearerAuth(deps: HttpAuthDeps, required?: Scope): RequestHandler
         return unauthorized(res, challenge(), "An API key is required: send Authorization: Bearer <key>.");
       }
       const key = /^Bearer\s+(\S+)$/i.exec(header)?.[1] ?? "";
-      const record = looksLikeApiKey(key) ? await deps.ledger.verifyApiKey(hashApiKey(key, deps.salt)) : null;
+      const record = looksLikeApiKey(key) ? await deps.verify(hashApiKey(key, deps.salt)) : null;
       if (!record) {
         return unauthorized(
           res,
@@ -61,4 +63,31 @@ function unauthorized(res: Response, wwwAuthenticate: string, message: string) {
     .status(401)
     .set("WWW-Authenticate", wwwAuthenticate)
     .json({ error: { code: "UNAUTHORIZED", message } });
+}
+
+type KeyRecord = Awaited<ReturnType<Ledger["verifyApiKey"]>>;
+export type KeyVerifier = (keyHash: string) => Promise<KeyRecord>;
+
+/** How long a verified key is trusted without asking the ledger again: a revoked key is refused within this. */
+export const KEY_CACHE_MS = 500;
+
+/**
+ * The ledger's key check, with each answer kept `ttlMs` (one ledger read per key and half second, not per request;
+ * concurrent checks of one key share one read). Failures are not kept. A revocation, on any instance, is seen by
+ * every instance within `ttlMs`.
+ */
+export function keyVerifier(ledger: Pick<Ledger, "verifyApiKey">, ttlMs = KEY_CACHE_MS): KeyVerifier {
+  const answers = new Map<string, { at: number; record: Promise<KeyRecord> }>();
+  return (keyHash) => {
+    const now = performance.now();
+    const kept = answers.get(keyHash);
+    if (kept && now - kept.at < ttlMs) return kept.record;
+    if (answers.size > 10_000) answers.clear();
+    const entry = { at: now, record: ledger.verifyApiKey(keyHash) };
+    answers.set(keyHash, entry);
+    entry.record.catch(() => {
+      if (answers.get(keyHash) === entry) answers.delete(keyHash);
+    });
+    return entry.record;
+  };
 }

@@ -1,8 +1,8 @@
 import express, { type Request, type Response } from "express";
-import type { Deps } from "../deps.js";
+import type { HttpApp } from "./http.js";
 
 /** GET /health: each dependency's status; 503 when the ledger (money) cannot be reached. */
-export function healthRoute(deps: Deps) {
+export function healthRoute(deps: HttpApp) {
   return async function health(_req: Request, res: Response) {
     const started = performance.now();
     const ledger = await deps.ledger
@@ -20,7 +20,7 @@ export function healthRoute(deps: Deps) {
 }
 
 /** GET /metrics: Prometheus text, operators only. */
-export function metricsRoute(deps: Deps) {
+export function metricsRoute(deps: HttpApp) {
   return async function metrics(_req: Request, res: Response) {
     const registry = deps.metrics.registry;
     res.set("Content-Type", registry.contentType).send(await registry.metrics());
@@ -31,7 +31,7 @@ export function metricsRoute(deps: Deps) {
  * Out-of-band approval of large payments by a human operator (never by a tool):
  * GET /approvals?status=pending, POST /approvals/:id/approve, POST /approvals/:id/deny.
  */
-export function approvalRoutes(deps: Deps) {
+export function approvalRoutes(deps: HttpApp) {
   const router = express.Router();
   router.get("/", async (req, res) => {
     const status = typeof req.query.status === "string" ? req.query.status : undefined;

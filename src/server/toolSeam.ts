@@ -1,11 +1,13 @@
 import type { AuthInfo } from "@modelcontextprotocol/sdk/server/auth/types.js";
-import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
+import type { Server } from "@modelcontextprotocol/sdk/server/index.js";
 import type { RequestHandlerExtra } from "@modelcontextprotocol/sdk/shared/protocol.js";
-import type {
-  CallToolResult,
-  ServerNotification,
-  ServerRequest,
-  ToolAnnotations,
+import {
+  type CallToolResult,
+  McpError,
+  ErrorCode as RpcErrorCode,
+  type ServerNotification,
+  type ServerRequest,
+  type Tool,
 } from "@modelcontextprotocol/sdk/types.js";
 import * as z from "zod";
 import type { ErrorCode } from "../errors.js";
@@ -13,124 +15,118 @@ import { isPag0Error } from "../errors.js";
 import type { Scope } from "../ledger/accessStore.js";
 import type { Logger } from "../logger.js";
 import type { ToolMetrics } from "../metrics.js";
-import { type ApprovalPrompt, type CallContext, PROGRESS_STEPS, type ProgressStep } from "../pipeline/context.js";
+import { type ApprovalPrompt, PROGRESS_STEPS, type ProgressStep } from "../pipeline/context.js";
 import type { Denial } from "../policy/denial.js";
+import type { Caller, ToolDefinition } from "../tools/defineTool.js";
 
-/** Who is calling: the principal behind the API key (stdio: the local user) and what the key may do. */
-export interface Caller {
-  principal: string;
-  scopes: readonly Scope[];
-}
-
-/** Who is calling and how; handlers never see the transport. */
-export interface ToolContext {
-  principal: string;
-  /** operators may read every principal's spend */
-  isOperator: boolean;
-  signal: AbortSignal;
-  log: Logger;
-  elicitApproval: NonNullable<CallContext["elicitApproval"]>;
-  progress: CallContext["progress"];
-}
-
-export interface ToolDefinition<I extends z.ZodRawShape = z.ZodRawShape, O extends z.ZodRawShape = z.ZodRawShape> {
-  name: string;
-  title: string;
-  description: string;
-  inputSchema: I;
-  outputSchema: O;
-  annotations: ToolAnnotations;
-  /** what a key needs to call it: `fetch` may spend, `read` may only look; `operator` may do both */
-  scope: "fetch" | "read";
-  handler(input: z.infer<z.ZodObject<I>>, ctx: ToolContext): Promise<z.infer<z.ZodObject<O>> | Denial>;
-  /** the short text the model reads beside the structured result */
-  text(output: z.infer<z.ZodObject<O>>): string;
-}
-
-/** Define a tool with its types checked against its own schemas. */
-export const defineTool = <I extends z.ZodRawShape, O extends z.ZodRawShape>(t: ToolDefinition<I, O>) =>
-  t as unknown as ToolDefinition;
+export type Extra = RequestHandlerExtra<ServerRequest, ServerNotification>;
 
 export interface SeamDeps {
   log: Logger;
-  /** the principal and scopes behind one MCP request (stdio: the local principal) */
-  callerOf(extra: { authInfo?: AuthInfo }): Caller;
   metrics: ToolMetrics;
+}
+
+/** The principal and scopes behind one MCP request: the transport knows (stdio: the local user; HTTP: the key). */
+export type CallerOf = (extra: { authInfo?: AuthInfo }) => Caller;
+
+/** One `tools/call` as the MCP server object received it. */
+export interface SeamCall {
+  extra: Extra;
+  /** the MCP server object of this connection (the one that can elicit on it) */
+  server: Server;
+  caller: Caller;
+}
+
+/** The tools, prepared once per process: published JSON Schemas and input validators are built here, not per call. */
+export interface ToolSeam {
+  /** the `tools/list` answer */
+  readonly list: Tool[];
+  /** Runs one `tools/call`. */
+  call(name: string, args: unknown, call: SeamCall): Promise<CallToolResult>;
 }
 
 /**
  * The one place tool outcomes become MCP results: values, denials and errors alike. Nothing raw escapes:
  * an unexpected error becomes INTERNAL, with its detail logged and not shown.
  */
-export function registerTools(server: McpServer, tools: ToolDefinition[], deps: SeamDeps): void {
-  for (const tool of tools) {
-    server.registerTool(
-      tool.name,
-      {
-        title: tool.title,
-        description: tool.description,
-        inputSchema: tool.inputSchema,
-        outputSchema: publishedOutputSchema(tool.outputSchema),
-        annotations: tool.annotations,
-      },
-      async (input: Record<string, unknown>, extra) => {
-        const stopTimer = deps.metrics.seconds.startTimer({ tool: tool.name });
-        const result = await runTool(input, extra);
-        stopTimer();
-        const outcome = result.isError ? String((result.structuredContent?.error as { code?: string })?.code) : "ok";
-        deps.metrics.calls.inc({ tool: tool.name, outcome });
-        return result;
-      },
-    );
-    async function runTool(input: Record<string, unknown>, extra: Extra): Promise<CallToolResult> {
-      const caller = deps.callerOf(extra);
-      const log = deps.log.child({
-        tool: tool.name,
-        requestId: String(extra.requestId),
-        principal: caller.principal,
-      });
-      if (!mayCall(caller.scopes, tool.scope)) {
-        return errorResult("FORBIDDEN", `This key (scopes: ${caller.scopes.join(", ")}) may not call ${tool.name}.`);
+export function toolSeam(tools: ToolDefinition[], deps: SeamDeps): ToolSeam {
+  const byName = new Map(tools.map((tool) => [tool.name, { tool, input: z.object(tool.inputSchema) }] as const));
+  const list: Tool[] = tools.map((tool) => ({
+    name: tool.name,
+    title: tool.title,
+    description: tool.description,
+    inputSchema: z.toJSONSchema(z.object(tool.inputSchema), { target: "draft-7", io: "input" }) as Tool["inputSchema"],
+    outputSchema: z.toJSONSchema(publishedOutputSchema(tool.outputSchema), {
+      target: "draft-7",
+      io: "output",
+    }) as Tool["outputSchema"],
+    annotations: tool.annotations,
+  }));
+
+  async function run(tool: ToolDefinition, input: z.ZodObject, args: unknown, { extra, server, caller }: SeamCall) {
+    const log = deps.log.child({ tool: tool.name, requestId: String(extra.requestId), principal: caller.principal });
+    if (!mayCall(caller.scopes, tool.scope)) {
+      return errorResult("FORBIDDEN", `This key (scopes: ${caller.scopes.join(", ")}) may not call ${tool.name}.`);
+    }
+    const parsed = input.safeParse(args ?? {});
+    if (!parsed.success) {
+      return errorResult(
+        "INVALID_INPUT",
+        `Invalid arguments for tool ${tool.name}: ${parsed.error.issues.map(issueText).join("; ")}`,
+      );
+    }
+    const progress = progressReporter(extra);
+    try {
+      const out = await tool
+        .handler(parsed.data as never, {
+          principal: caller.principal,
+          isOperator: caller.scopes.includes("operator"),
+          signal: extra.signal,
+          log,
+          elicitApproval: (prompt) => elicitApproval(server, extra, prompt),
+          progress: progress.report,
+        })
+        .finally(progress.flushed);
+      if (isDenial(out)) {
+        log.info({ code: out.code }, "tool call denied");
+        return errorResult(out.code, out.message, out.details);
       }
-      const progress = progressReporter(extra);
-      try {
-        const out = await tool
-          .handler(input as never, {
-            principal: caller.principal,
-            isOperator: caller.scopes.includes("operator"),
-            signal: extra.signal,
-            log,
-            elicitApproval: (prompt) => elicitApproval(server, extra, prompt),
-            progress: progress.report,
-          })
-          .finally(progress.flushed);
-        if (isDenial(out)) {
-          log.info({ code: out.code }, "tool call denied");
-          return errorResult(out.code, out.message, out.details);
-        }
-        return { content: [{ type: "text", text: tool.text(out) }], structuredContent: out };
-      } catch (e) {
-        if (isPag0Error(e)) {
-          log.warn({ code: e.code, err: e.cause }, e.message);
-          return errorResult(e.code, e.message, e.details);
-        }
-        log.error({ err: e }, "tool call failed");
-        return errorResult(
-          "INTERNAL",
-          "Pag0 hit an internal error; nothing more is known to the agent. See the server logs.",
-        );
+      return { content: [{ type: "text" as const, text: tool.text(out) }], structuredContent: out };
+    } catch (e) {
+      if (isPag0Error(e)) {
+        log.warn({ code: e.code, err: e.cause }, e.message);
+        return errorResult(e.code, e.message, e.details);
       }
+      log.error({ err: e }, "tool call failed");
+      return errorResult(
+        "INTERNAL",
+        "Pag0 hit an internal error; nothing more is known to the agent. See the server logs.",
+      );
     }
   }
-  // The SDK turns input-validation failures into a bare text error; give them our code and shape instead.
-  (server as unknown as { createToolError(message: string): CallToolResult }).createToolError = (message) => {
-    const invalid = /Input validation error|Invalid arguments/i.test(message);
-    if (!invalid) deps.log.error({ message }, "MCP SDK tool error");
-    return invalid
-      ? errorResult("INVALID_INPUT", message.replace(/^MCP error -?\d+:\s*/, ""))
-      : errorResult("INTERNAL", "Pag0 hit an internal error; see the server logs.");
+
+  return {
+    list,
+    async call(name, args, call) {
+      const entry = byName.get(name);
+      if (!entry) {
+        return errorResult(
+          "INVALID_INPUT",
+          `Unknown tool: ${name.slice(0, 100)}. The tools are ${[...byName.keys()].join(", ")}.`,
+          { tool: name.slice(0, 100) },
+        );
+      }
+      const stopTimer = deps.metrics.seconds.startTimer({ tool: name });
+      const result = await run(entry.tool, entry.input, args, call);
+      stopTimer();
+      const outcome = result.isError ? String((result.structuredContent?.error as { code?: string })?.code) : "ok";
+      deps.metrics.calls.inc({ tool: name, outcome });
+      return result;
+    },
   };
 }
+
+const issueText = (i: z.core.$ZodIssue) => (i.path.length ? `${i.message} at ${i.path.join(".")}` : i.message);
 
 const errorShape = z
   .object({
@@ -162,8 +158,6 @@ const isDenial = (v: unknown): v is Denial => (v as Denial)?.kind === "denied";
 const mayCall = (scopes: readonly Scope[], needed: "fetch" | "read") =>
   scopes.includes("operator") || scopes.includes(needed) || (needed === "read" && scopes.includes("fetch"));
 
-type Extra = RequestHandlerExtra<ServerRequest, ServerNotification>;
-
 /** Progress notifications in order, all sent before the result (only when the client sent a progress token). */
 function progressReporter(extra: Extra) {
   const token = extra._meta?.progressToken;
@@ -184,10 +178,10 @@ function progressReporter(extra: Extra) {
 }
 
 /** Ask the human through the client (MCP elicitation, form mode). Any failure counts as "cannot ask". */
-async function elicitApproval(server: McpServer, extra: Extra, p: ApprovalPrompt) {
-  if (!server.server.getClientCapabilities()?.elicitation) return "unsupported" as const;
+async function elicitApproval(server: Server, extra: Extra, p: ApprovalPrompt) {
+  if (!server.getClientCapabilities()?.elicitation) return "unsupported" as const;
   try {
-    const answer = await server.server.elicitInput(
+    const answer = await server.elicitInput(
       {
         mode: "form",
         message: `Approve paying ${p.amount} USDC to ${p.payTo} on ${p.network} for ${p.url}?`,

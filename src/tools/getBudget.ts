@@ -1,13 +1,16 @@
 import * as z from "zod";
 import type { Config } from "../config.js";
 import type { Ledger } from "../ledger/ledger.js";
+import type { SavingsWriter } from "../ledger/savingsWriter.js";
 import { toDecimal } from "../money.js";
 import { deny } from "../policy/denial.js";
-import { defineTool } from "../server/toolSeam.js";
+import { defineTool } from "./defineTool.js";
 import { amount } from "./schemas.js";
 
 export interface GetBudgetDeps {
   ledger: Ledger;
+  /** savings still queued in this process are written before the budget is read */
+  savings: Pick<SavingsWriter, "flush">;
   policy: Config["policy"];
   networks: string[];
 }
@@ -44,6 +47,7 @@ export const getBudget = (deps: GetBudgetDeps) =>
         return deny("FORBIDDEN", "Only an operator can read another principal's budget.");
       }
       const principal = input.principal ?? tool.principal;
+      await deps.savings.flush();
       const s = await deps.ledger.budgetStatus(principal);
       if (!s) return deny("INVALID_INPUT", `No budget is configured for principal ${principal}.`);
       return {

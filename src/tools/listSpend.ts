@@ -1,9 +1,10 @@
 import * as z from "zod";
 import type { AuditState } from "../ledger/auditStore.js";
 import type { Ledger, SpendRow } from "../ledger/ledger.js";
+import type { SavingsWriter } from "../ledger/savingsWriter.js";
 import { toDecimal } from "../money.js";
 import { deny } from "../policy/denial.js";
-import { defineTool } from "../server/toolSeam.js";
+import { defineTool } from "./defineTool.js";
 import { amount, spendStatus } from "./schemas.js";
 
 const isoDate = z.iso.datetime({ offset: true });
@@ -37,7 +38,13 @@ const item = z.object({
 
 const NO_RECEIPT: AuditState = { status: "none", batchId: null, anchorTx: null };
 
-export const listSpend = (deps: { ledger: Ledger }) =>
+export interface ListSpendDeps {
+  ledger: Ledger;
+  /** savings still queued in this process are written before spend is listed */
+  savings: Pick<SavingsWriter, "flush">;
+}
+
+export const listSpend = (deps: ListSpendDeps) =>
   defineTool({
     name: "list_spend",
     title: "Spend history",
@@ -62,6 +69,7 @@ export const listSpend = (deps: { ledger: Ledger }) =>
       if (input.principal && input.principal !== tool.principal && !tool.isOperator) {
         return deny("FORBIDDEN", "Only an operator can list another principal's spend.");
       }
+      await deps.savings.flush();
       const page = await deps.ledger.listSpend({
         principal: input.principal ?? (tool.isOperator ? null : tool.principal),
         since: input.since ? new Date(input.since) : undefined,

@@ -1,15 +1,16 @@
 import { randomUUID } from "node:crypto";
 import * as z from "zod";
-import type { Ledger } from "../ledger/ledger.js";
+import type { BudgetSnapshot } from "../ledger/budgetSnapshot.js";
 import { isDecimalAmount, toAtomic, toDecimal } from "../money.js";
 import type { CallContext, Delivered, Outcome } from "../pipeline/context.js";
 import { deny } from "../policy/denial.js";
-import { defineTool } from "../server/toolSeam.js";
+import { defineTool } from "./defineTool.js";
 import { amount, budgetSummary } from "./schemas.js";
 
 export interface PaidFetchDeps {
+  /** the pipeline: precheck → cache → payment */
   run(ctx: CallContext): Promise<Outcome>;
-  ledger: Ledger;
+  budget: BudgetSnapshot;
 }
 
 /** Request headers the agent may not set: hop-by-hop, and payment headers only Pag0 writes. */
@@ -118,6 +119,7 @@ export const paidFetch = (deps: PaidFetchDeps) =>
         request: { method: input.method, url, headers, body },
         maxPrice: input.maxPrice === undefined ? undefined : toAtomic(input.maxPrice),
         idempotencyKey: input.idempotencyKey ?? randomUUID(),
+        ownIdempotencyKey: input.idempotencyKey !== undefined,
         cacheMode: input.cache,
         signal: tool.signal,
         log: tool.log,
@@ -125,7 +127,9 @@ export const paidFetch = (deps: PaidFetchDeps) =>
         progress: tool.progress,
       });
       if (outcome.kind === "denied") return outcome;
-      return toOutput(outcome, await budgetSummaryOf(deps.ledger, tool.principal));
+      // a payment reads the budget it just moved; a free call or a cache hit may read a snapshot up to 1 s old
+      const budget = outcome.payment ? deps.budget.refresh(tool.principal) : deps.budget.get(tool.principal);
+      return toOutput(outcome, await budgetSummaryOf(budget));
     },
     text(out) {
       const paid = out.payment
@@ -138,8 +142,8 @@ export const paidFetch = (deps: PaidFetchDeps) =>
     },
   });
 
-async function budgetSummaryOf(ledger: Ledger, principal: string) {
-  const s = await ledger.budgetStatus(principal).catch(() => undefined);
+async function budgetSummaryOf(status: ReturnType<BudgetSnapshot["get"]>) {
+  const s = await status.catch(() => undefined);
   if (s === undefined) return null;
   return {
     remainingToday: toDecimal(s?.remaining.today ?? 0n),

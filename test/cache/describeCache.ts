@@ -57,6 +57,21 @@ export function describeCache(name: string, make: () => Promise<ResponseCache>):
       expect(await cache.get(long)).toBe("lasting");
     });
 
+    test("behavior: a lease is held by one token until released or expired", async () => {
+      const k = key();
+      expect(await cache.acquire(k, "a", 10_000)).toBe(true);
+      expect(await cache.acquire(k, "b", 10_000)).toBe(false);
+      await cache.release(k, "b"); // not b's to give back
+      expect(await cache.acquire(k, "b", 10_000)).toBe(false);
+      await cache.release(k, "a");
+      expect(await cache.acquire(k, "b", 300)).toBe(true);
+      await new Promise((r) => setTimeout(r, 450));
+      expect(await cache.acquire(k, "c", 10_000)).toBe(true);
+      await cache.release(k, "b"); // expired and taken by c: stays c's
+      expect(await cache.acquire(k, "d", 10_000)).toBe(false);
+      await cache.release(k, "c");
+    });
+
     test("behavior: large and non-ASCII values round-trip exactly", async () => {
       const big = JSON.stringify({ text: "été ☀ 東京 🚀", blob: Buffer.alloc(300_000, 7).toString("base64") });
       const k = key();

@@ -3,9 +3,8 @@ import { readdirSync } from "node:fs";
 import { promisify } from "node:util";
 import postgres from "postgres";
 import { afterAll, describe, expect, test } from "vitest";
-import { MIGRATIONS_DIR } from "../../src/deps.js";
 import { migratePostgres } from "../../src/ledger/migratePostgres.js";
-import { readMigrations } from "../../src/ledger/sqlClient.js";
+import { MIGRATIONS_DIR, readMigrations } from "../../src/ledger/sqlClient.js";
 import { createThrowawayDb, type ThrowawayDb } from "../support/throwawayDb.js";
 
 const execFileAsync = promisify(execFile);

@@ -6,9 +6,9 @@ import { join } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { csvField } from "../../src/commands/spendFormats.js";
-import { MIGRATIONS_DIR } from "../../src/deps.js";
 import type { Ledger } from "../../src/ledger/ledger.js";
 import { openPglite } from "../../src/ledger/pgliteClient.js";
+import { MIGRATIONS_DIR } from "../../src/ledger/sqlClient.js";
 import { sqlLedger } from "../../src/ledger/sqlLedger.js";
 
 const execFileAsync = promisify(execFile);

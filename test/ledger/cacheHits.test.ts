@@ -1,8 +1,8 @@
 import { afterAll } from "vitest";
-import { MIGRATIONS_DIR } from "../../src/deps.js";
 import { migratePostgres } from "../../src/ledger/migratePostgres.js";
 import { openPglite } from "../../src/ledger/pgliteClient.js";
 import { openPostgres } from "../../src/ledger/postgresClient.js";
+import { MIGRATIONS_DIR } from "../../src/ledger/sqlClient.js";
 import { sqlLedger } from "../../src/ledger/sqlLedger.js";
 import { createThrowawayDb, type ThrowawayDb } from "../support/throwawayDb.js";
 import { describeCacheHits } from "./describeCacheHits.js";

@@ -96,6 +96,22 @@ export function describeCacheHits(name: string, make: () => Promise<Ledger>): vo
       });
     });
 
+    test("behavior: a batch of hits is recorded as each one alone would be, replays and paid keys skipped", async () => {
+      const p = await principal();
+      const paidKey = randomUUID();
+      await pay(p, paidKey);
+      const batch = [hit(p), hit(p, { saved: CENT }), hit(p, { idempotencyKey: paidKey }), hit(`p-${randomUUID()}`)];
+      expect(await ledger.recordCacheHits(batch)).toBe(2);
+      expect(await ledger.recordCacheHits(batch)).toBe(0); // a batch sent again (a lost answer) writes nothing twice
+      expect(await ledger.recordCacheHits([])).toBe(0);
+      expect((await ledger.listSpend({ principal: p, limit: 10 })).totals).toEqual({
+        spent: 2n * CENT,
+        saved: 3n * CENT,
+        count: 3,
+      });
+      expect((await ledger.budgetStatus(p))?.saved.today).toBe(3n * CENT);
+    });
+
     test("behavior: a key that paid is not a saving: idempotency_key_used, nothing written", async () => {
       const p = await principal();
       const key = randomUUID();

@@ -1,7 +1,7 @@
 import { afterAll } from "vitest";
-import { MIGRATIONS_DIR } from "../../src/deps.js";
 import { migratePostgres } from "../../src/ledger/migratePostgres.js";
 import { openPostgres } from "../../src/ledger/postgresClient.js";
+import { MIGRATIONS_DIR } from "../../src/ledger/sqlClient.js";
 import { sqlLedger } from "../../src/ledger/sqlLedger.js";
 import { createThrowawayDb, type ThrowawayDb } from "../support/throwawayDb.js";
 import { describeLedger } from "./describeLedger.js";

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { MIGRATIONS_DIR } from "../../src/deps.js";
 import { migratePostgres } from "../../src/ledger/migratePostgres.js";
 import { openPostgres, type PostgresClient } from "../../src/ledger/postgresClient.js";
+import { MIGRATIONS_DIR } from "../../src/ledger/sqlClient.js";
 import { sqlLedger } from "../../src/ledger/sqlLedger.js";
 import { openSupabase, SupabaseRpcError } from "../../src/ledger/supabaseClient.js";
 import { type PgrstStandin, startPgrstStandin } from "../support/pgrstStandin.js";

@@ -30,10 +30,17 @@ function paid(headers: Record<string, string> = {}, body = "paid data", override
 }
 
 function harness(
-  o: { cache?: ResponseCache; policy?: Partial<CachePolicy>; hit?: (i: CacheHitInput) => CacheHitResult } = {},
+  o: {
+    cache?: ResponseCache;
+    policy?: Partial<CachePolicy>;
+    hit?: (i: CacheHitInput) => CacheHitResult;
+    keyPrefix?: string;
+  } = {},
 ) {
   let clock = Date.parse("2026-11-26T12:00:00Z");
   const hits: CacheHitInput[] = [];
+  /** savings written behind the response (calls whose idempotency key Pag0 made up) */
+  const behind: CacheHitInput[] = [];
   const logs: string[] = [];
   const log = createLogger(
     "debug",
@@ -55,6 +62,7 @@ function harness(
           : { ok: true, replayed: false, spend: { id: String(hits.length), cached: true } as SpendRow };
       },
     },
+    savings: { record: (input) => void behind.push(input) },
     metrics: metrics.cache,
     policy: {
       defaultTtlSeconds: 60,
@@ -64,7 +72,8 @@ function harness(
       rules: [],
       ...o.policy,
     },
-    keyPrefix: `t:${randomUUID()}:`,
+    keyPrefix: o.keyPrefix ?? `t:${randomUUID()}:`,
+    leaseMs: 250,
     now: () => clock,
   });
   const calls: CallContext[] = [];
@@ -75,6 +84,7 @@ function harness(
       request: { method: "GET", url: new URL("https://api.example.com/data"), headers: {}, body: undefined },
       maxPrice: undefined,
       idempotencyKey: randomUUID(),
+      ownIdempotencyKey: true,
       cacheMode: "default",
       signal: new AbortController().signal,
       log,
@@ -90,7 +100,7 @@ function harness(
   };
   const metric = async (name: string) =>
     (await metrics.registry.getSingleMetric(name)?.get())?.values.reduce((n, v) => n + v.value, 0) ?? 0;
-  return { run, advance, calls, hits, logs, metric };
+  return { run, advance, calls, hits, behind, logs, metric };
 }
 
 const text = (o: Outcome) => (o.kind === "response" ? new TextDecoder().decode(o.response.body) : o.code);
@@ -252,6 +262,8 @@ describe("cacheStage", () => {
         throw new CacheUnavailableError("redis", "set", new Error("connect ECONNREFUSED"));
       },
       delete: async () => {},
+      acquire: async () => true,
+      release: async () => {},
       close: async () => {},
     };
     const h = harness({ cache: broken });
@@ -263,5 +275,39 @@ describe("cacheStage", () => {
     expect(warnings[0]).toContain("ECONNREFUSED");
     // every skipped operation is counted: the failing get, then the gets and sets skipped while paused
     expect(await h.metric("pag0_cache_bypassed_total")).toBe(6);
+  });
+
+  test("behavior: a hit under Pag0's own idempotency key writes its saving behind the response", async () => {
+    const h = harness();
+    await h.run(() => paid({ "cache-control": "max-age=60" }), { ownIdempotencyKey: false });
+    const hit = await h.run(() => paid(), { ownIdempotencyKey: false });
+    expect(hit).toMatchObject({ kind: "response", payment: null, cache: { saved: PRICE }, spend: null });
+    expect(h.hits).toHaveLength(0);
+    expect(h.behind).toEqual([expect.objectContaining({ principal: "alice", saved: PRICE, quote: QUOTE })]);
+  });
+
+  test("behavior: instances sharing a store buy a burst of identical misses once, the others serve its entry", async () => {
+    const store = memoryCache({ maxBytes: 1 << 20 });
+    const shared: ResponseCache = { ...store, kind: "redis" }; // a shared store: leases are taken in it
+    const keyPrefix = `t:${randomUUID()}:`;
+    const instances = [harness({ cache: shared, keyPrefix }), harness({ cache: shared, keyPrefix })];
+    const slowPurchase = async () => {
+      await new Promise((r) => setTimeout(r, 150));
+      return paid({ "cache-control": "max-age=60" });
+    };
+    const results = await Promise.all(instances.flatMap((h) => [1, 2, 3].map(() => h.run(slowPurchase))));
+    expect(instances[0]!.calls.length + instances[1]!.calls.length).toBe(1);
+    expect(results.filter((r) => r.kind === "response" && r.payment !== null)).toHaveLength(1);
+    expect(results.filter((r) => r.kind === "response" && r.cache?.saved === PRICE)).toHaveLength(5);
+  });
+
+  test("behavior: a lease held past leaseMs lets the call go on to the payment stage", async () => {
+    const store = memoryCache({ maxBytes: 1 << 20 });
+    const shared: ResponseCache = { ...store, kind: "redis", acquire: async () => false }; // held forever elsewhere
+    const h = harness({ cache: shared });
+    const started = performance.now();
+    expect(await h.run(() => paid())).toMatchObject({ payment: { amount: PRICE } });
+    expect(h.calls).toHaveLength(1);
+    expect(performance.now() - started).toBeGreaterThanOrEqual(240); // it waited out the lease first
   });
 });

@@ -1,4 +1,3 @@
-import { type ChildProcess, spawn } from "node:child_process";
 import { once } from "node:events";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -6,10 +5,11 @@ import { join } from "node:path";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { MIGRATIONS_DIR } from "../../src/deps.js";
 import { migratePostgres } from "../../src/ledger/migratePostgres.js";
 import { openPostgres } from "../../src/ledger/postgresClient.js";
+import { MIGRATIONS_DIR } from "../../src/ledger/sqlClient.js";
 import { expectPaidExactly } from "../support/expectPaidExactly.js";
+import { type Pag0HttpProcess, startPag0HttpProcess } from "../support/pag0HttpProcess.js";
 import { createThrowawayDb, type ThrowawayDb } from "../support/throwawayDb.js";
 import { startWorld, type World } from "../world/world.js";
 
@@ -37,10 +37,7 @@ afterAll(async () => {
   rmSync(root, { recursive: true, force: true });
 });
 
-interface Instance {
-  child: ChildProcess;
-  url: string;
-  stderr: () => string;
+interface Instance extends Pag0HttpProcess {
   client?: Client;
 }
 
@@ -48,33 +45,15 @@ interface Instance {
 async function startInstance(env: Record<string, string>): Promise<Instance> {
   const dir = mkdtempSync(join(root, "i-"));
   writeFileSync(join(dir, "pag0.json"), JSON.stringify({ networks: [world.networkConfig] }));
-  const child = spawn(process.execPath, ["--import", "tsx", "src/cli.ts", "http"], {
-    env: {
-      PATH: process.env.PATH ?? "",
-      PAG0_CONFIG: join(dir, "pag0.json"),
-      PAG0_DATA_DIR: join(dir, "data"),
-      PAG0_ALLOW_PRIVATE_HOSTS: "true",
-      PAG0_CACHE: "false", // every call reaches the paid API
-      DATABASE_URL: db.url,
-      HOST: "127.0.0.1",
-      PORT: "0",
-      ...env,
-    },
-    stdio: ["ignore", "ignore", "pipe"],
+  const instance: Instance = await startPag0HttpProcess({
+    PAG0_CONFIG: join(dir, "pag0.json"),
+    PAG0_DATA_DIR: join(dir, "data"),
+    PAG0_ALLOW_PRIVATE_HOSTS: "true",
+    PAG0_CACHE: "false", // every call reaches the paid API
+    DATABASE_URL: db.url,
+    ...env,
   });
-  let log = "";
-  child.stderr?.on("data", (d) => {
-    log += String(d);
-  });
-  const url = await new Promise<string>((resolve, reject) => {
-    const look = () => {
-      const m = log.match(/listening on (http:\/\/\S+)\/mcp/);
-      if (m?.[1]) resolve(m[1]);
-    };
-    child.stderr?.on("data", look);
-    child.once("exit", (code) => reject(new Error(`pag0 http exited (${code}): ${log}`)));
-  });
-  const instance: Instance = { child, url, stderr: () => log };
+  const { url } = instance;
   instances.push(instance);
   const client = new Client({ name: "instances-test", version: "0" });
   await client.connect(new StreamableHTTPClientTransport(new URL(`${url}/mcp`)));

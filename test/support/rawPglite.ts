@@ -1,7 +1,6 @@
 import { PGlite } from "@electric-sql/pglite";
-import { MIGRATIONS_DIR } from "../../src/deps.js";
 import type { Ledger } from "../../src/ledger/ledger.js";
-import { namedCall, readMigrations, type SqlClient } from "../../src/ledger/sqlClient.js";
+import { MIGRATIONS_DIR, namedCall, readMigrations, type SqlClient } from "../../src/ledger/sqlClient.js";
 import { sqlLedger } from "../../src/ledger/sqlLedger.js";
 
 /**

@@ -5,8 +5,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Client, type ClientOptions } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
+import { type App, createApp } from "../../src/app.js";
 import { loadConfig } from "../../src/config.js";
-import { createDeps, type Deps } from "../../src/deps.js";
 import type { Scope } from "../../src/ledger/accessStore.js";
 import type { BudgetLimits, Ledger } from "../../src/ledger/ledger.js";
 import { createLogger } from "../../src/logger.js";
@@ -18,7 +18,7 @@ const SALT = "test-salt-0123456789abcdef";
 
 export interface HttpPag0 {
   url: string;
-  deps: Deps;
+  deps: App;
   /** a new principal (or existing) with these limits and a key with these scopes */
   key(principal: string, scopes: Scope[], limits?: Partial<BudgetLimits>): Promise<string>;
   /** the real MCP SDK client over streamable HTTP, connected with `key` */
@@ -44,7 +44,7 @@ export async function startHttpPag0(o: {
     ...(o.payerKey ? { WALLET_PRIVATE_KEY: o.payerKey } : {}),
     ...o.env,
   });
-  const deps = createDeps(config, createLogger("warn"), { ledger: o.ledger });
+  const deps = createApp(config, createLogger("warn"), { ledger: o.ledger });
   const { app, closeSessions } = createHttpApp(deps);
   const server: Server = await new Promise((resolve) => {
     const s = app.listen(0, "127.0.0.1", () => resolve(s));
@@ -73,6 +73,7 @@ export async function startHttpPag0(o: {
     async close() {
       await Promise.all(clients.map((c) => c.close().catch(() => {})));
       await closeSessions();
+      await deps.savings.close();
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
         server.closeAllConnections();

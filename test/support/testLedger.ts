@@ -1,6 +1,6 @@
-import { MIGRATIONS_DIR } from "../../src/deps.js";
 import type { Ledger } from "../../src/ledger/ledger.js";
 import { openPglite } from "../../src/ledger/pgliteClient.js";
+import { MIGRATIONS_DIR } from "../../src/ledger/sqlClient.js";
 import { sqlLedger } from "../../src/ledger/sqlLedger.js";
 
 /** An in-memory PGlite ledger with the real migrations: about 5 s to start, so share one per test file. */

@@ -4,10 +4,10 @@ import { join } from "node:path";
 import { Writable } from "node:stream";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { InMemoryTransport } from "@modelcontextprotocol/sdk/inMemory.js";
-import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
+import type { Server } from "@modelcontextprotocol/sdk/server/index.js";
 import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
+import { type App, createApp } from "../../src/app.js";
 import { type Config, loadConfig } from "../../src/config.js";
-import { createDeps, type Deps } from "../../src/deps.js";
 import type { BudgetLimits, Ledger } from "../../src/ledger/ledger.js";
 import { createLogger } from "../../src/logger.js";
 import { createMcpServer } from "../../src/server/createMcpServer.js";
@@ -22,18 +22,18 @@ export interface TestPag0Options {
   /** a funded payer key; omit for a Pag0 without a wallet */
   payerKey?: `0x${string}`;
   env?: Record<string, string>;
-  fetch?: Deps["fetch"];
+  fetch?: App["fetch"];
   /** share another Pag0's cache store (as instances sharing one Redis do); closed by its owner */
-  cache?: Deps["cache"];
+  cache?: App["cache"];
   /** more settings for the PAG0_CONFIG file (camelCase), e.g. `{ cacheRules: [...] }` */
   configFile?: Record<string, unknown>;
 }
 
 export interface TestPag0 {
   client: Client;
-  /** the server the client talks to (e.g. to register a bench-only tool on the same transport) */
-  server: McpServer;
-  deps: Deps;
+  /** the MCP server object the client talks to */
+  server: Server;
+  deps: App;
   config: Config;
   principal: string;
   /** every log line written, for secret scans */
@@ -67,8 +67,11 @@ export async function startTestPag0(o: TestPag0Options): Promise<TestPag0> {
       cb();
     },
   });
-  const deps = createDeps(config, createLogger("debug", sink), { ledger: o.ledger, fetch: o.fetch, cache: o.cache });
-  const server = createMcpServer(deps, () => ({ principal, scopes: ["fetch"] }));
+  const deps = createApp(config, createLogger("debug", sink), { ledger: o.ledger, fetch: o.fetch, cache: o.cache });
+  const server = createMcpServer(deps.tools, {
+    instructions: deps.instructions(),
+    callerOf: () => ({ principal, scopes: ["fetch"] }),
+  });
   const client = new Client({ name: "pag0-test", version: "0" });
   const [clientSide, serverSide] = InMemoryTransport.createLinkedPair();
   await Promise.all([server.connect(serverSide), client.connect(clientSide)]);
@@ -85,6 +88,7 @@ export async function startTestPag0(o: TestPag0Options): Promise<TestPag0> {
     async close() {
       await client.close();
       await server.close();
+      await deps.savings.close();
       if (!o.cache) await deps.cache.close();
     },
   };

@@ -4,12 +4,14 @@ import { join } from "node:path";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { InMemoryTransport } from "@modelcontextprotocol/sdk/inMemory.js";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { type App, createApp } from "../../src/app.js";
 import { loadConfig } from "../../src/config.js";
-import { createDeps, type Deps, LOCAL_PRINCIPAL, MIGRATIONS_DIR } from "../../src/deps.js";
 import { migratePostgres } from "../../src/ledger/migratePostgres.js";
 import { openPostgres } from "../../src/ledger/postgresClient.js";
+import { MIGRATIONS_DIR } from "../../src/ledger/sqlClient.js";
 import { createLogger } from "../../src/logger.js";
 import { createMcpServer } from "../../src/server/createMcpServer.js";
+import { LOCAL_PRINCIPAL } from "../../src/tools/defineTool.js";
 import { startTcpProxy, type TcpProxy } from "../support/tcpProxy.js";
 import { createThrowawayDb, type ThrowawayDb } from "../support/throwawayDb.js";
 import { startWorld, type World } from "../world/world.js";
@@ -20,7 +22,7 @@ const PRICE = 10_000n;
 let world: World;
 let db: ThrowawayDb;
 let proxy: TcpProxy;
-let deps: Deps;
+let deps: App;
 let client: Client;
 const dir = mkdtempSync(join(tmpdir(), "pag0-outage-"));
 
@@ -41,8 +43,11 @@ beforeAll(async () => {
     DATABASE_URL: db.url.replace(":5432/", `:${proxy.port}/`),
     PAG0_LEDGER_TIMEOUT_MS: "3000",
   });
-  deps = createDeps(config, createLogger("silent"));
-  const server = createMcpServer(deps, () => ({ principal: LOCAL_PRINCIPAL, scopes: ["operator"] }));
+  deps = createApp(config, createLogger("silent"));
+  const server = createMcpServer(deps.tools, {
+    instructions: deps.instructions(),
+    callerOf: () => ({ principal: LOCAL_PRINCIPAL, scopes: ["operator"] }),
+  });
   client = new Client({ name: "outage-test", version: "0" });
   const [a, b] = InMemoryTransport.createLinkedPair();
   await Promise.all([server.connect(b), client.connect(a)]);

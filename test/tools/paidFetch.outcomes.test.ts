@@ -1,8 +1,9 @@
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { paymentChainClients } from "../../src/app/chainClients.js";
+import { createPipeline } from "../../src/app/pipeline.js";
 import type { Ledger } from "../../src/ledger/ledger.js";
 import { createReconciler } from "../../src/payment/reconciler.js";
-import { createPipeline } from "../../src/pipeline/createPipeline.js";
 import { openTestLedger } from "../support/testLedger.js";
 import { startTestPag0, type TestPag0 } from "../support/testPag0.js";
 import { startWorld, type World } from "../world/world.js";
@@ -32,6 +33,7 @@ const reconcilerOf = (pag0: TestPag0, at?: number) =>
   createReconciler({
     ledger,
     networks: pag0.config.networks,
+    clientFor: paymentChainClients(),
     log: pag0.deps.log,
     signedGraceMs: 0,
     expirySkewSeconds: 0,
@@ -224,6 +226,7 @@ describe("paid_fetch cancellation", () => {
       request: { method: "GET", url: new URL(url), headers: {}, body: undefined },
       maxPrice: undefined,
       idempotencyKey: randomUUID(),
+      ownIdempotencyKey: false,
       cacheMode: "default",
       signal: cancel.signal,
       log: pag0.deps.log,

@@ -1,0 +1,160 @@
+import { lazyAnchorer, lazyPayer, lazyReconciler, lazyUpstreamFetch } from "./app/lazyAdapters.js";
+import { openCache } from "./app/openCache.js";
+import { openLedger } from "./app/openLedger.js";
+import type { Anchorer } from "./audit/anchorer.js";
+import { ANCHORER_LOCK_KEY, processLock } from "./audit/anchorLock.js";
+import { type BacklogGate, backlogGate } from "./audit/backlogGate.js";
+import type { ResponseCache } from "./cache/responseCache.js";
+import type { Config } from "./config.js";
+import { lazy } from "./lazy.js";
+import { budgetSnapshot } from "./ledger/budgetSnapshot.js";
+import type { BudgetLimits, Ledger } from "./ledger/ledger.js";
+import { type SavingsWriter, savingsWriter } from "./ledger/savingsWriter.js";
+import type { Logger } from "./logger.js";
+import { createMetrics, type Metrics } from "./metrics.js";
+import type { Reconciler } from "./payment/reconciler.js";
+import { createWallet, type Wallet } from "./payment/wallet.js";
+import type { X402Payer } from "./payment/x402Payer.js";
+import type { CallContext } from "./pipeline/context.js";
+import { type ToolSeam, toolSeam } from "./server/toolSeam.js";
+import { getBudget } from "./tools/getBudget.js";
+import { instructions } from "./tools/instructions.js";
+import { listSpend } from "./tools/listSpend.js";
+import { paidFetch } from "./tools/paidFetch.js";
+import type { UpstreamFetch } from "./upstream/upstreamFetch.js";
+
+/**
+ * Pag0, assembled once per process: every adapter, chain client and background job, the pipeline, and the tools
+ * with their published schemas. Transports (stdio, HTTP sessions, stateless requests) make only their MCP server
+ * objects from `tools`; commands take the adapters they need from here.
+ */
+export interface App {
+  config: Config;
+  log: Logger;
+  metrics: Metrics;
+  ledger: Ledger;
+  wallet: Wallet | null;
+  payer: X402Payer | null;
+  fetch: UpstreamFetch;
+  /** the paid-response cache store (memory, Redis or Upstash) */
+  cache: ResponseCache;
+  savings: SavingsWriter;
+  reconciler: Reconciler;
+  /** anchors audit receipts on SKALE in the background; null when anchoring is not configured */
+  anchorer: Anchorer | null;
+  /** refuses paid calls with AUDIT_BACKLOG in strict mode when anchoring lags */
+  auditGate: BacklogGate;
+  /** the three tools, prepared once: what every MCP server object of this process serves */
+  tools: ToolSeam;
+  /** what the model reads at `initialize`, for a principal with these limits (default: the configured ones) */
+  instructions(limits?: BudgetLimits): string;
+  /**
+   * Opens the ledger and starts the background jobs (reconciler, anchorer). A server calls it once it can answer:
+   * `pag0 stdio` after `initialize`, so that PGlite's start does not delay the answer. Calls open the ledger anyway.
+   */
+  start(): void;
+  /** Stops the background jobs, writes queued savings, then closes the cache and the ledger. */
+  stop(): Promise<void>;
+}
+
+/** Adapters a test (or an embedding host) brings instead of those config names. */
+export type AppOverrides = Partial<Pick<App, "ledger" | "fetch" | "cache">>;
+
+/** Advisory lock key of the reconciler ("pag0" ledger, 10): one instance per database runs it. */
+export const RECONCILER_LOCK_KEY = 7061673010n;
+
+export function createApp(config: Config, log: Logger, overrides: AppOverrides = {}): App {
+  const { ledger, open, jobLock } = overrides.ledger
+    ? { ledger: overrides.ledger, open: async () => {}, jobLock: processLock }
+    : openLedger(config, log);
+  const wallet = config.walletPrivateKey ? createWallet(config.walletPrivateKey) : null;
+  if (!wallet) log.warn("WALLET_PRIVATE_KEY is not set: free calls work, paid calls are refused");
+  const metrics = createMetrics();
+  const cache = overrides.cache ?? openCache(config, log);
+  const payer = wallet ? lazyPayer(wallet, config.networks) : null;
+  const fetch =
+    overrides.fetch ??
+    lazyUpstreamFetch({
+      allowPrivate: config.allowPrivateHosts,
+      timeoutMs: config.upstream.timeoutMs,
+      maxResponseBytes: config.upstream.maxResponseBytes,
+    });
+  const anchorer = lazyAnchorer(config, {
+    store: ledger,
+    // one anchorer per database, whatever the number of instances
+    lock: jobLock(ANCHORER_LOCK_KEY),
+    log: log.child({ job: "anchorer" }),
+    metrics: metrics.audit,
+  });
+  const reconciler = lazyReconciler({
+    ledger,
+    networks: config.networks,
+    log: log.child({ job: "reconciler" }),
+    signedGraceMs: Math.max(2 * config.upstream.timeoutMs, 60_000),
+    expirySkewSeconds: config.expirySkewSeconds,
+    lock: jobLock(RECONCILER_LOCK_KEY),
+  });
+  const auditGate = backlogGate({
+    store: ledger,
+    strict: config.audit.strict,
+    anchoring: config.audit.anchoring,
+    maxBacklogSeconds: config.audit.maxBacklogSeconds,
+    metrics: metrics.audit,
+    log,
+  });
+  const savings = savingsWriter(ledger, { log: log.child({ job: "savings" }) });
+  // the pipeline's modules (x402, audit, policy) load at the first call, not before `initialize` is answered
+  const pipeline = lazy(async () =>
+    (await import("./app/pipeline.js")).createPipeline({
+      config,
+      fetch,
+      ledger,
+      payer,
+      metrics,
+      cache,
+      savings,
+      auditGate,
+    }),
+  );
+  const tools = toolSeam(
+    [
+      paidFetch({ run: async (ctx: CallContext) => (await pipeline())(ctx), budget: budgetSnapshot(ledger) }),
+      getBudget({ ledger, savings, policy: config.policy, networks: [...config.networks.keys()] }),
+      listSpend({ ledger, savings }),
+    ],
+    { log, metrics: metrics.tools },
+  );
+  const facts = {
+    allowedHosts: config.policy.allowedHosts,
+    payer: wallet?.address ?? null,
+    networks: [...config.networks.keys()],
+  };
+  return {
+    config,
+    log,
+    metrics,
+    ledger,
+    wallet,
+    payer,
+    fetch,
+    cache,
+    savings,
+    reconciler,
+    anchorer,
+    auditGate,
+    tools,
+    instructions: (limits) => instructions(facts, limits ?? config.policy.limits),
+    start() {
+      open().catch(() => {}); // logged by openLedger; each call reports its own failure
+      reconciler.start(config.reconcileIntervalMs);
+      anchorer?.start();
+    },
+    async stop() {
+      await reconciler.stop();
+      await anchorer?.stop();
+      await savings.close();
+      await cache.close();
+      await ledger.close();
+    },
+  };
+}

@@ -1,0 +1,25 @@
+import type { BudgetLimits } from "../ledger/ledger.js";
+import { toDecimal } from "../money.js";
+
+export interface InstructionFacts {
+  allowedHosts: string[];
+  /** the wallet's address, or null when none is configured */
+  payer: string | null;
+  networks: string[];
+}
+
+/** What the model reads at `initialize`: the active policy, so it can plan before it spends. */
+export function instructions(facts: InstructionFacts, limits: BudgetLimits): string {
+  const hosts = facts.allowedHosts.length ? ` Only these hosts: ${facts.allowedHosts.join(", ")}.` : "";
+  const payer = facts.payer
+    ? `Payments are made in USDC from ${facts.payer} on ${facts.networks.join(", ")}.`
+    : "No wallet is configured: paid_fetch works for free APIs only.";
+  return (
+    `Pag0 pays x402 APIs for you. Use paid_fetch to call an API; if it costs money it is paid within a budget you ` +
+    `cannot change: at most ${toDecimal(limits.perRequest)} USDC per request, ${toDecimal(limits.daily)} per day ` +
+    `and ${toDecimal(limits.monthly)} per month (UTC).${hosts} ${payer} Check get_budget before costly work, pass ` +
+    `maxPrice to cap one call, and reuse idempotencyKey when retrying so a request is never paid twice. A paid ` +
+    `response that is still fresh is served again from the cache at no cost (cached: true); pass cache: "bypass" ` +
+    `only when you need a newer answer.`
+  );
+}
