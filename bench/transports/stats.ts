@@ -12,11 +12,12 @@ export function stats(xs: number[]): Stats {
 
 /**
  * Time `n` sequential runs of each case, interleaved (a, b, a, b, …) after one warm-up run of each, so drift on a
- * busy machine hits both alike. Each run checks its own result and throws when it is wrong.
+ * busy machine hits both alike. Each run checks its own result and throws when it is wrong. A run that returns a
+ * number has timed itself (ms), e.g. to leave its setup and teardown out.
  */
 export async function interleaved<K extends string>(
   n: number,
-  cases: Record<K, () => Promise<void>>,
+  cases: Record<K, () => Promise<unknown>>,
   warmups = 3,
 ): Promise<Record<K, Stats>> {
   const names = Object.keys(cases) as K[];
@@ -25,8 +26,8 @@ export async function interleaved<K extends string>(
   for (let i = 0; i < n; i++) {
     for (const k of names) {
       const t0 = performance.now();
-      await cases[k]();
-      times[k].push(performance.now() - t0);
+      const own = await cases[k]();
+      times[k].push(typeof own === "number" ? own : performance.now() - t0);
     }
   }
   return Object.fromEntries(names.map((k) => [k, stats(times[k])])) as Record<K, Stats>;

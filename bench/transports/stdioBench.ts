@@ -31,7 +31,10 @@ const PRICE = 1_000n; // 0.001 USDC
 
 type CallResult = Awaited<ReturnType<Client["callTool"]>> & { structuredContent?: any };
 
-/** Spawn `node <args>` with StdioClientTransport and connect the SDK Client, as an MCP host does. */
+/**
+ * Spawn `node <args>` with StdioClientTransport and connect the SDK Client, as an MCP host does; `initializeMs` is
+ * from the spawn to the initialize answer (connect() then only sends `notifications/initialized`).
+ */
 async function connectStdio(args: string[], env: Record<string, string>) {
   const transport = new StdioClientTransport({
     command: process.execPath,
@@ -44,8 +47,9 @@ async function connectStdio(args: string[], env: Record<string, string>) {
     stderr = (stderr + String(d)).slice(-8000);
   });
   const client = new Client({ name: "bench-host", version: "0" });
+  const t0 = performance.now();
   await client.connect(transport);
-  return { client, stderr: () => stderr };
+  return { client, stderr: () => stderr, initializeMs: performance.now() - t0 };
 }
 
 /** Throw (with the answer) unless `ok`: a broken run must not print good numbers. */
@@ -74,15 +78,17 @@ export async function stdioBench(o: {
     counts.starts,
     {
       pag0: async () => {
-        const { client, stderr } = await connectStdio([pkg.cli, "stdio"], o.pag0Env(initDir));
-        // untimed from here: let the ledger open before closing, so the next start does not race its shutdown
+        const { client, stderr, initializeMs } = await connectStdio([pkg.cli, "stdio"], o.pag0Env(initDir));
+        // untimed: let the ledger open before closing, or close() waits out pag0's shutdown (see the report)
         const budget = (await client.callTool({ name: "get_budget", arguments: {} })) as CallResult;
         expect(!budget.isError, `pag0 get_budget (${stderr()})`, budget);
         await client.close();
+        return initializeMs;
       },
       bare: async () => {
-        const { client } = await connectStdio([pkg.bareStdio], {});
+        const { client, initializeMs } = await connectStdio([pkg.bareStdio], {});
         await client.close();
+        return initializeMs;
       },
     },
     1, // the warm-up creates and migrates the data dir the later starts reuse, as a host's restarts do
