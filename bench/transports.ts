@@ -18,7 +18,7 @@
  *   BENCH_STDIO_PAID    sequential samples per case for stdio paid (default 20)
  *   BENCH_STDIO_STARTS  spawn-to-initialize samples per server (default 5)
  *   BENCH_HTTP_IN_FLIGHT  concurrent HTTP requests (default 32)
- *   BENCH_HTTP_REQUESTS   requests per throughput round and case (default 1000)
+ *   BENCH_HTTP_REQUESTS   requests per throughput round and case (default 600)
  *   BENCH_HTTP_ROUNDS     interleaved throughput rounds, median reported (default 3)
  *   BENCH_RSS_CALLS       calls before the memory reading (default 10000)
  *   BENCH_HTTP_CACHE      "memory" (default) or "redis" (REDIS_URL=redis://127.0.0.1:6379 for pag0 http)
@@ -48,7 +48,7 @@ const stdioCounts = {
 };
 const httpCounts = {
   inFlight: int("BENCH_HTTP_IN_FLIGHT", 32),
-  requests: int("BENCH_HTTP_REQUESTS", 1000),
+  requests: int("BENCH_HTTP_REQUESTS", 600),
   rounds: int("BENCH_HTTP_ROUNDS", 3),
   rssCalls: int("BENCH_RSS_CALLS", 10_000),
   cache: process.env.BENCH_HTTP_CACHE === "redis" ? ("redis" as const) : ("memory" as const),
