@@ -1,6 +1,7 @@
 import { existsSync, readdirSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
+import { setFlagsFromString } from "node:v8";
 import type { PGlite } from "@electric-sql/pglite";
 import { applyMigrations } from "./applyMigrations.js";
 import { lockDataDir } from "./dataDirLock.js";
@@ -30,6 +31,15 @@ export interface PgliteClient extends SqlClient {
  * of RSS for a ledger whose tables take a few MB. 16 MB still holds them whole.
  */
 const SHARED_BUFFERS = "shared_buffers=16MB";
+
+/**
+ * WASM code from Liftoff (V8's baseline compiler) only: TurboFan's tier-up of Postgres's hot functions cost
+ * ~35 MB of RSS for good and ~80 MB at its peak, and competes with start-up for the CPU; the ledger's calls take
+ * a millisecond either way. V8 reads the flag when it compiles a module, so it holds for PGlite's compile below.
+ */
+function liftoffOnly(): void {
+  setFlagsFromString("--liftoff-only");
+}
 
 /**
  * Opens the embedded ledger: in memory without `dataDir`, else in that directory, which this process then owns
@@ -62,6 +72,7 @@ export async function openPglite(
       }
     }
     const { PGlite } = await loading;
+    liftoffOnly();
     db = await PGlite.create({
       ...(dataDir === undefined ? {} : { dataDir }),
       ...(loadDataDir === undefined ? {} : { loadDataDir }),
