@@ -5,7 +5,7 @@ import { copyFile, mkdir, mkdtemp, readFile, rename, rm } from "node:fs/promises
 import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
+import { fileURLToPath, pathToFileURL } from "node:url";
 import { gunzipSync } from "node:zlib";
 import { extractTar } from "./extractTar.js";
 import type { Migration } from "./sqlClient.js";
@@ -42,7 +42,9 @@ const BUILDER = fileURLToPath(
 
 /** Runs the builder in a child process, so initdb's memory dies with it; rejects with its stderr if it fails. */
 export async function buildInChild(migrationsDir: string, file: string): Promise<void> {
-  const loader = BUILDER.endsWith(".ts") ? ["--import", "tsx"] : [];
+  // tsx by path: the cwd of a host-started server need not be this checkout
+  const tsx = () => pathToFileURL(createRequire(import.meta.url).resolve("tsx")).href;
+  const loader = BUILDER.endsWith(".ts") ? ["--import", tsx()] : [];
   // stdout ignored: in `pag0 stdio` it is the MCP transport
   const child = spawn(process.execPath, [...loader, BUILDER, migrationsDir, file], {
     stdio: ["ignore", "ignore", "pipe"],
