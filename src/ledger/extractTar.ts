@@ -15,6 +15,12 @@ export function extractTar(tar: Uint8Array, dir: string): number {
     return Buffer.from(end === -1 ? field : field.subarray(0, end)).toString("utf8");
   };
   let files = 0;
+  const made = new Set<string>([dir]);
+  const mkdir = (path: string) => {
+    if (made.has(path)) return;
+    mkdirSync(path, { recursive: true, mode: 0o700 });
+    made.add(path);
+  };
   for (let at = 0; at + BLOCK <= tar.length; ) {
     if (tar[at] === 0) break; // end-of-archive blocks
     if (text(at + 257, 5) !== "ustar") throw new Error(`not a ustar archive (header at byte ${at})`);
@@ -27,9 +33,9 @@ export function extractTar(tar: Uint8Array, dir: string): number {
     const target = join(dir, relative);
     const body = at + BLOCK;
     if (type === "5") {
-      mkdirSync(target, { recursive: true, mode: 0o700 });
+      mkdir(target);
     } else if (type === "0" || type === "\0") {
-      mkdirSync(dirname(target), { recursive: true, mode: 0o700 });
+      mkdir(dirname(target));
       writeFileSync(target, tar.subarray(body, body + size), { mode: 0o600 });
       files++;
     } else {

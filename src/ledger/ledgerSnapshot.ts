@@ -1,6 +1,6 @@
 import { spawn } from "node:child_process";
 import { createHash } from "node:crypto";
-import { existsSync, readFileSync, renameSync, rmSync } from "node:fs";
+import { existsSync, readFileSync, renameSync, rmdirSync, rmSync } from "node:fs";
 import { copyFile, mkdir, mkdtemp, readFile, rename, rm } from "node:fs/promises";
 import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
@@ -102,6 +102,8 @@ export async function restoreSnapshot(file: string, dataDir: string): Promise<vo
   try {
     extractTar(gunzipSync(await readFile(file)), staging);
     if (!existsSync(join(staging, "PG_VERSION"))) throw new Error(`${file} is not a PGlite data dir dump`);
+    // an empty dir in the way (Windows cannot rename onto one); rmdir refuses a non-empty one
+    if (existsSync(dataDir)) rmdirSync(dataDir);
     renameSync(staging, dataDir);
   } catch (e) {
     rmSync(staging, { recursive: true, force: true });
