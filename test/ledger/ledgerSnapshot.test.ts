@@ -150,6 +150,15 @@ describe("ledger snapshot", () => {
     expect(readdirSync(dataDir)).toEqual(["keep.txt"]);
   });
 
+  test("behavior: an empty data dir is filled from the snapshot", async () => {
+    const dataDir = fresh();
+    mkdirSync(dataDir);
+    const pg = await openPglite({ dataDir });
+    expect(pg.created).toBe(true);
+    expect(existsSync(join(dataDir, "PG_VERSION"))).toBe(true);
+    await pg.close();
+  });
+
   test("behavior: an in-memory ledger starts from the snapshot too", async () => {
     const { file, built } = await findOrBuildSnapshot(migrations, defaultMigrationsDir());
     expect(built).toBe(false); // made by the first test
