@@ -8,6 +8,8 @@ COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
+# `npm run build` also writes the ledger snapshot (dist/ledger-snapshot) from the migrations
+COPY supabase/migrations ./supabase/migrations
 RUN npm run build
 RUN npm prune --omit=dev
 

@@ -3,10 +3,10 @@
  *   throughput: reserve+settle pairs per second, 50 in flight, on one hot budget and spread over 50 budgets:
  *     PGlite in process, PGlite through the unix socket of the owning process (another `pag0 stdio` on the same
  *     data dir), and Postgres 15 on 127.0.0.1:5432 (a throwaway database)
- *   startup: `pag0 stdio` as published (compiled with tsconfig.build.json into a temp dir) on a fresh data dir:
- *     time to the `initialize` answer (heavy modules load on first use, the ledger opens once the client is
- *     initialized) and to the first ledger answer
- *     (`get_budget`: initdb + migrations), against a bare MCP SDK stdio server started the same way
+ *   startup: `pag0 stdio` as published (`npm run build` into a temp dir: tsc, then the ledger snapshot) on a fresh
+ *     data dir: time to the `initialize` answer (heavy modules load on first use, the ledger opens once the client
+ *     is initialized), against a bare MCP SDK stdio server started the same way; then (bench/ledgerStartup.ts)
+ *     spawn to first tool call answer and RSS, on new and warm data dirs
  * BENCH_PAIRS sets the pairs per case (default 1000); BENCH_STARTS the startup samples (default 3).
  */
 import { execFileSync } from "node:child_process";
@@ -25,6 +25,7 @@ import { sqlLedger } from "../src/ledger/sqlLedger.js";
 import { createLogger } from "../src/logger.js";
 import { testReserveInput } from "../test/support/reserveInput.js";
 import { createThrowawayDb } from "../test/support/throwawayDb.js";
+import { measureStartup, startupLines } from "./ledgerStartup.js";
 
 const PAIRS = Number(process.env.BENCH_PAIRS ?? 1000);
 const STARTS = Number(process.env.BENCH_STARTS ?? 3);
@@ -109,7 +110,7 @@ const BARE_SERVER = `import { McpServer } from "@modelcontextprotocol/sdk/server
 import { StdioServerTransport } from "@modelcontextprotocol/sdk/server/stdio.js";
 await new McpServer({ name: "bare", version: "0" }).connect(new StdioServerTransport());`;
 
-/** `npm run build`'s output, in a temp dir beside links to this checkout's node_modules and migrations */
+/** `npm run build`'s output (tsc, then the ledger snapshot), in a temp dir beside links to this checkout's node_modules and migrations */
 function buildPackage(): string {
   const pkg = join(root, "pkg");
   mkdirSync(pkg);
@@ -123,11 +124,11 @@ function buildPackage(): string {
   copyFileSync("package.json", join(pkg, "package.json"));
   symlinkSync(resolve("node_modules"), join(pkg, "node_modules"));
   symlinkSync(resolve("supabase"), join(pkg, "supabase"));
+  execFileSync(process.execPath, [join(pkg, "dist", "ledger", "buildLedgerSnapshot.js")], { stdio: "ignore" });
   return join(pkg, "dist", "cli.js");
 }
 
-async function startup() {
-  const cli = buildPackage();
+async function startup(cli: string) {
   const samples = { pag0: [] as number[], ledger: [] as number[], bare: [] as number[] };
   for (let i = 0; i < STARTS; i++) {
     const fresh = { PAG0_DATA_DIR: join(root, `start-${i}`), LOG_LEVEL: "warn" };
@@ -144,7 +145,9 @@ async function startup() {
 async function main() {
   try {
     const rates = await backends();
-    const s = await startup();
+    const cli = buildPackage();
+    const s = await startup(cli);
+    const first = await measureStartup([cli, "stdio"], STARTS, join(root, "first-call"));
     const lines = [
       `Ledger bench (reserve+settle pairs/s, ${PAIRS} pairs, ${IN_FLIGHT} in flight, same run)`,
       ...Object.entries(rates).map(
@@ -153,7 +156,8 @@ async function main() {
       ),
       `pag0 stdio startup on a fresh data dir (median of ${STARTS})`,
       `  initialize answered in ${s.pag0.toFixed(0)} ms (a bare MCP SDK server: ${s.bare.toFixed(0)} ms, ratio ${(s.pag0 / s.bare).toFixed(2)}x)`,
-      `  first ledger answer (get_budget: initdb + migrations) after ${s.ledger.toFixed(0)} ms`,
+      `  first ledger answer (get_budget) after ${s.ledger.toFixed(0)} ms`,
+      ...startupLines(first, STARTS),
       "",
     ];
     process.stdout.write(lines.join("\n"));

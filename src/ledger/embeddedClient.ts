@@ -26,7 +26,10 @@ export interface EmbeddedOptions {
   /** Pag0's data dir: the ledger lives in `<dataDir>/ledger`, its lock and socket beside it */
   dataDir: string;
   migrationsDir?: string;
-  /** how long a call waits for the owner to answer (a first start runs initdb for seconds) before failing closed */
+  /**
+   * how long a call waits for the owner to answer before failing closed (a first start without a shipped
+   * snapshot builds one, for seconds)
+   */
   timeoutMs: number;
   log: Logger;
 }
