@@ -22,7 +22,7 @@
  *   BENCH_HTTP_ROUNDS     interleaved throughput rounds, median reported (default 3)
  *   BENCH_RSS_CALLS       calls before the memory reading (default 10000)
  *   BENCH_HTTP_CACHE      "memory" (default) or "redis" (REDIS_URL=redis://127.0.0.1:6379 for pag0 http)
- *   BENCH_CPU_PROF        a directory: run `pag0 http` under `node --cpu-prof` there (skews its figures);
+ *   BENCH_CPU_PROF        a directory: run `pag0 stdio` and `pag0 http` under `node --cpu-prof` there (skews them);
  *                         summarize with `tsx bench/cpuProfileTop.ts <dir>/*.cpuprofile`
  * The world (hardhat chain, facilitator, paid servers) and the load generator share this process and the
  * machine's cores with the servers measured: read the ratios, not the absolute figures.
@@ -86,6 +86,7 @@ async function main() {
       barePayerKey: barePayer.key,
       dir: root,
       counts: stdioCounts,
+      cpuProfDir: httpCounts.cpuProfDir,
     });
     const h = await httpBench({ pkg, world, pag0Env: pag0Env(httpPayer.key), dir: root, counts: httpCounts });
 

@@ -1,4 +1,5 @@
-import { type DestinationStream, type Logger, pino } from "pino";
+import { createRequire } from "node:module";
+import type { DestinationStream, Logger } from "pino";
 
 export type { Logger };
 
@@ -19,10 +20,26 @@ const REDACT = [
   'headers["x-payment"]',
 ];
 
-/** Logs go to stderr only: stdout belongs to the stdio transport. */
-export function createLogger(
-  level: string,
-  destination: DestinationStream = pino.destination({ fd: 2, sync: false }),
-): Logger {
-  return pino({ level, redact: { paths: REDACT, censor: "[REDACTED]" }, base: { service: "pag0" } }, destination);
+/**
+ * Logs go to stderr only: stdout belongs to the stdio transport. pino is required at the first log call, not at
+ * startup (`pag0 stdio` answers `initialize` without it); the logger is otherwise pino's own.
+ */
+export function createLogger(level: string, destination?: DestinationStream): Logger {
+  let logger: Logger | undefined;
+  const real = (): Logger => {
+    if (!logger) {
+      const { pino } = createRequire(import.meta.url)("pino") as typeof import("pino");
+      logger = pino(
+        { level, redact: { paths: REDACT, censor: "[REDACTED]" }, base: { service: "pag0" } },
+        destination ?? pino.destination({ fd: 2, sync: false }),
+      );
+    }
+    return logger;
+  };
+  return new Proxy({} as Logger, {
+    get: (_target, name) => {
+      const value = Reflect.get(real(), name);
+      return typeof value === "function" ? value.bind(real()) : value;
+    },
+  });
 }

@@ -1,5 +1,6 @@
-import { Counter, collectDefaultMetrics, Histogram, Registry } from "prom-client";
+import type { Counter, Histogram, Registry } from "prom-client";
 import { type AuditMetrics, auditMetrics } from "./audit/auditMetrics.js";
+import { promClient } from "./promClient.js";
 
 /**
  * Every Prometheus metric of one Pag0 instance, on its own registry (never prom-client's global one, so tests and
@@ -13,8 +14,29 @@ export interface Metrics {
   tools: ToolMetrics;
 }
 
-/** @example const metrics = createMetrics(); res.end(await metrics.registry.metrics()); */
+/**
+ * Every metric, built at the first use of any of them (prom-client loads then, not at startup).
+ * @example const metrics = createMetrics(); res.end(await metrics.registry.metrics());
+ */
 export function createMetrics(): Metrics {
+  let built: Metrics | undefined;
+  const metrics = (): Metrics => {
+    built ??= buildMetrics();
+    return built;
+  };
+  return {
+    get registry() {
+      return metrics().registry;
+    },
+    // the groups are handed to stages and jobs when the app is built, long before a metric is recorded
+    cache: deferred(() => metrics().cache),
+    tools: deferred(() => metrics().tools),
+    audit: deferred(() => metrics().audit),
+  };
+}
+
+function buildMetrics(): Metrics {
+  const { Registry, collectDefaultMetrics } = promClient();
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: "pag0_" });
   return {
@@ -23,6 +45,11 @@ export function createMetrics(): Metrics {
     tools: toolMetrics(registry),
     audit: auditMetrics(registry),
   };
+}
+
+/** An object whose properties are read from `get()` when first read, not before. */
+function deferred<T extends object>(get: () => T): T {
+  return new Proxy({} as T, { get: (_target, name) => Reflect.get(get(), name) });
 }
 
 export interface ToolMetrics {
@@ -38,6 +65,7 @@ export interface ToolMetrics {
 }
 
 function toolMetrics(registry: Registry): ToolMetrics {
+  const { Counter, Histogram } = promClient();
   const registers = [registry];
   return {
     calls: new Counter({
@@ -83,6 +111,7 @@ export interface CacheMetrics {
 }
 
 function cacheMetrics(registry: Registry): CacheMetrics {
+  const { Counter, Histogram } = promClient();
   const registers = [registry];
   return {
     hits: new Counter({

@@ -69,6 +69,8 @@ export async function stdioBench(o: {
   barePayerKey: `0x${string}`;
   dir: string;
   counts: StdioCounts;
+  /** a directory for `node --cpu-prof` of the `pag0 stdio` that serves the calls, or undefined */
+  cpuProfDir?: string;
 }): Promise<StdioFigures> {
   const { pkg, world, counts } = o;
 
@@ -94,7 +96,8 @@ export async function stdioBench(o: {
     1, // the warm-up creates and migrates the data dir the later starts reuse, as a host's restarts do
   );
 
-  const pag0 = await connectStdio([pkg.cli, "stdio"], o.pag0Env(join(o.dir, "stdio-calls")));
+  const profile = o.cpuProfDir ? ["--cpu-prof", `--cpu-prof-dir=${o.cpuProfDir}`] : [];
+  const pag0 = await connectStdio([...profile, pkg.cli, "stdio"], o.pag0Env(join(o.dir, "stdio-calls")));
   const bare = await connectStdio([pkg.bareStdio], {});
   try {
     // hosts list tools first; it also makes the client check results against the output schemas

@@ -1,12 +1,9 @@
 import { type AnchorLock, postgresAdvisoryLock, processLock } from "../audit/anchorLock.js";
 import type { Config } from "../config.js";
+import { lazy, loadedValue } from "../lazy.js";
 import { deferredLedger } from "../ledger/deferredLedger.js";
-import { embeddedClient } from "../ledger/embeddedClient.js";
 import type { Ledger } from "../ledger/ledger.js";
-import { openPostgres } from "../ledger/postgresClient.js";
 import { defaultMigrationsDir } from "../ledger/sqlClient.js";
-import { sqlLedger } from "../ledger/sqlLedger.js";
-import { openSupabase } from "../ledger/supabaseClient.js";
 import type { Logger } from "../logger.js";
 import { LOCAL_PRINCIPAL } from "../tools/defineTool.js";
 
@@ -28,25 +25,35 @@ export interface OpenedLedger {
  */
 export function openLedger(config: Config, log: Logger): OpenedLedger {
   const settings = config.ledger;
-  const embedded =
-    settings.kind === "pglite"
-      ? embeddedClient({
-          dataDir: settings.dataDir,
-          migrationsDir: defaultMigrationsDir(),
-          timeoutMs: settings.timeoutMs,
-          log: log.child({ ledger: "embedded" }),
-        })
-      : null;
-  const client =
-    settings.kind === "postgres"
-      ? openPostgres(settings.url, { connectTimeoutMs: settings.timeoutMs })
-      : settings.kind === "supabase"
-        ? openSupabase(settings)
-        : embedded!;
-  const opened = sqlLedger(client);
+  // the adapters (postgres.js, pglite-socket, the SQL wrappers) load with the ledger, after `initialize`
+  const adapters = lazy(async () => {
+    const [{ embeddedClient }, { openPostgres }, { openSupabase }, { sqlLedger }] = await Promise.all([
+      import("../ledger/embeddedClient.js"),
+      import("../ledger/postgresClient.js"),
+      import("../ledger/supabaseClient.js"),
+      import("../ledger/sqlLedger.js"),
+    ]);
+    const embedded =
+      settings.kind === "pglite"
+        ? embeddedClient({
+            dataDir: settings.dataDir,
+            migrationsDir: defaultMigrationsDir(),
+            timeoutMs: settings.timeoutMs,
+            log: log.child({ ledger: "embedded" }),
+          })
+        : null;
+    const client =
+      settings.kind === "postgres"
+        ? openPostgres(settings.url, { connectTimeoutMs: settings.timeoutMs })
+        : settings.kind === "supabase"
+          ? openSupabase(settings)
+          : embedded!;
+    return { embedded, ledger: sqlLedger(client) };
+  });
   const started = performance.now();
   const ledger = deferredLedger(
     async () => {
+      const { ledger: opened } = await adapters();
       try {
         await opened.upsertPrincipal(LOCAL_PRINCIPAL, config.policy.limits);
         await opened.setWalletLimits(config.policy.walletLimits);
@@ -63,18 +70,22 @@ export function openLedger(config: Config, log: Logger): OpenedLedger {
       log.info({ ms: Math.round(performance.now() - started), ledger: settings.kind }, "ledger ready");
       return opened;
     },
-    client.kind,
-    () => opened.close(),
+    settings.kind,
+    async () => (await loadedValue(adapters))?.ledger.close(),
   );
+  const embeddedLock = (): AnchorLock => ({
+    acquire: async () => (await adapters()).embedded!.ownerLock().acquire(),
+    release: async () => (await loadedValue(adapters))?.embedded?.ownerLock().release(),
+  });
   const jobLock =
     settings.kind === "postgres"
       ? (key: bigint) => postgresAdvisoryLock(settings.url, key)
-      : embedded
-        ? () => embedded.ownerLock()
+      : settings.kind === "pglite"
+        ? embeddedLock
         : processLock;
   return { ledger, open: () => ledger.open(), jobLock };
 }
 
 /** A single connection to DATABASE_URL for `pag0 migrate` (its advisory lock needs one session). */
-export const openMigrationConnection = (url: string, timeoutMs: number) =>
-  openPostgres(url, { connectTimeoutMs: timeoutMs, max: 1 });
+export const openMigrationConnection = async (url: string, timeoutMs: number) =>
+  (await import("../ledger/postgresClient.js")).openPostgres(url, { connectTimeoutMs: timeoutMs, max: 1 });

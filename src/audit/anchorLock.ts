@@ -1,4 +1,4 @@
-import postgres from "postgres";
+import type postgres from "postgres";
 
 /**
  * Leadership for one background job per database (the anchorer; deps.ts also gives one to the reconciler): only the
@@ -29,7 +29,8 @@ export function postgresAdvisoryLock(url: string, key: bigint = ANCHORER_LOCK_KE
   const objid = Number(key & 0xffffffffn);
   return {
     async acquire() {
-      sql ??= postgres(url, {
+      // postgres.js loads with the first tick, not with the app (a stdio server answers initialize without it)
+      sql ??= (await import("postgres")).default(url, {
         max: 1,
         idle_timeout: 0,
         onnotice: () => {},

@@ -1,4 +1,5 @@
-import { Counter, Gauge, type Registry } from "prom-client";
+import type { Counter, Gauge, Registry } from "prom-client";
+import { promClient } from "../promClient.js";
 
 export interface AuditMetrics {
   /** age of the oldest receipt not yet anchored on chain (0 when none waits) */
@@ -14,6 +15,7 @@ export interface AuditMetrics {
 
 /** The audit group of `Metrics` (src/metrics.ts). */
 export function auditMetrics(registry: Registry): AuditMetrics {
+  const { Counter, Gauge } = promClient();
   const registers = [registry];
   return {
     backlogSeconds: new Gauge({

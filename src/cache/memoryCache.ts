@@ -1,4 +1,4 @@
-import { LRUCache } from "lru-cache";
+import { lazy, loadedValue } from "../lazy.js";
 import type { ResponseCache } from "./responseCache.js";
 
 /**
@@ -6,20 +6,24 @@ import type { ResponseCache } from "./responseCache.js";
  * @example const cache = memoryCache({ maxBytes: 64 * 1024 * 1024 });
  */
 export function memoryCache(options: { maxBytes: number }): ResponseCache {
-  const lru = new LRUCache<string, string>({
-    maxSize: options.maxBytes,
-    sizeCalculation: (value, key) => Buffer.byteLength(value) + Buffer.byteLength(key),
+  // lru-cache loads with the first cache operation, not at startup (`pag0 stdio` answers initialize without it)
+  const entries = lazy(async () => {
+    const { LRUCache } = await import("lru-cache");
+    return new LRUCache<string, string>({
+      maxSize: options.maxBytes,
+      sizeCalculation: (value, key) => Buffer.byteLength(value) + Buffer.byteLength(key),
+    });
   });
   // leases live beside the entries, not in the LRU: evicting one would let a second caller buy the same response
   const leases = new Map<string, { token: string; until: number }>();
   return {
     kind: "memory",
-    get: async (key) => lru.get(key) ?? null,
+    get: async (key) => (await entries()).get(key) ?? null,
     async set(key, value, ttlSeconds) {
-      lru.set(key, value, { ttl: ttlSeconds * 1000 });
+      (await entries()).set(key, value, { ttl: ttlSeconds * 1000 });
     },
     async delete(key) {
-      lru.delete(key);
+      (await entries()).delete(key);
     },
     async acquire(key, token, ttlMs) {
       const held = leases.get(key);
@@ -31,7 +35,7 @@ export function memoryCache(options: { maxBytes: number }): ResponseCache {
       if (leases.get(key)?.token === token) leases.delete(key);
     },
     async close() {
-      lru.clear();
+      (await loadedValue(entries))?.clear();
       leases.clear();
     },
   };

@@ -16,7 +16,7 @@ export const migrate: Command = {
       );
       return 2;
     }
-    const db = openMigrationConnection(config.ledger.url, config.ledger.timeoutMs);
+    const db = await openMigrationConnection(config.ledger.url, config.ledger.timeoutMs);
     try {
       const applied = await migratePostgres(db.sql, defaultMigrationsDir());
       process.stderr.write(

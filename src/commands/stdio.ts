@@ -1,14 +1,17 @@
-import { createApp } from "../app.js";
 import { loadConfig } from "../config.js";
 import { createLogger } from "../logger.js";
 import { runStdio } from "../server/stdio.js";
+import { configInstructions } from "../tools/instructions.js";
 import type { Command } from "./command.js";
 
 export const stdio: Command = {
   summary: "serve the MCP tools over stdio (Claude Desktop, Claude Code, Cursor)",
   async run() {
     const config = loadConfig();
-    await runStdio(createApp(config, createLogger(config.logLevel)));
+    const log = createLogger(config.logLevel);
+    // the app (tools, pipeline, adapters) is built once the client is initialized: `initialize` does not wait for it
+    const build = async () => (await import("../app.js")).createApp(config, log);
+    await runStdio(build, { instructions: configInstructions(config), log });
     return 0;
   },
 };

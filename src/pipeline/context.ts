@@ -1,5 +1,5 @@
 import type { Logger } from "pino";
-import type { SpendRow } from "../ledger/ledger.js";
+import type { BudgetStatus, SpendRow } from "../ledger/ledger.js";
 import type { Denial } from "../policy/denial.js";
 
 /** One paid_fetch call as it travels through the pipeline. */
@@ -68,6 +68,11 @@ export interface Delivered {
   replayed?: boolean;
   /** served from the paid-response cache: nothing was paid, `saved` is the price paid for it originally */
   cache?: { saved: bigint };
+  /**
+   * the principal's budget, read once this payment was reserved (it counts it already), while the paid request was
+   * in flight: the call's own answer, off the response path; null if it could not be read
+   */
+  budget?: Promise<BudgetStatus | null>;
 }
 
 export type Outcome = Delivered | Denial;

@@ -134,6 +134,8 @@ async function sendPaid(
     txHash: null,
     x402Version: signed.quote.x402Version,
   };
+  // the budget as this payment left it (reserved counts like spent), read while the paid request is in flight
+  const budget = deps.ledger.budgetStatus(ctx.principal).catch(() => null);
   let second: Response;
   try {
     second = await deps.fetch(ctx.request.url, requestInit(ctx, signed.headers));
@@ -160,7 +162,7 @@ async function sendPaid(
         return spend;
       });
     if (!response) return unknownOutcome(settled, "the paid response could not be read", "UPSTREAM_ERROR");
-    return { kind: "response", response, payment, spend: settled };
+    return { kind: "response", response, payment, spend: settled, budget };
   }
   if (second.status === 402 || settlement) {
     // Refused, but the server holds a signed authorization it can still submit until validBefore (a dishonest
@@ -182,7 +184,7 @@ async function sendPaid(
   deps.metrics.payments.inc({ network: payment.network, status: "unknown" });
   if (second.status >= 200 && second.status < 300) {
     const response = await readUpstream(second, deps.maxResponseBytes);
-    return { kind: "response", response, payment, spend: { ...spend, status: "unknown" } };
+    return { kind: "response", response, payment, spend: { ...spend, status: "unknown" }, budget };
   }
   await second.body?.cancel().catch(() => {});
   return unknownOutcome(spend, `the server answered ${second.status} without a settlement`);

@@ -10,18 +10,26 @@ const jsonSchemaValidator = new AjvJsonSchemaValidator();
 
 /**
  * One MCP server object for one connection (a stdio process, an HTTP session, or one stateless request), serving
- * the tools the app prepared once. The SDK's low-level Server, because McpServer converts every tool schema again
+ * the tools the app prepared once (`pag0 stdio` passes a loader: its app is built after `initialize`). The SDK's low-level Server, because McpServer converts every tool schema again
  * for each object and on every `tools/list`; here an object costs its handlers and nothing else.
  */
-export function createMcpServer(tools: ToolSeam, options: { instructions: string; callerOf: CallerOf }): Server {
+export function createMcpServer(
+  tools: ToolSeam | (() => Promise<ToolSeam>),
+  options: { instructions: string; callerOf: CallerOf },
+): Server {
+  const seam = typeof tools === "function" ? tools : () => tools;
   const server = new Server(SERVER_INFO, {
     capabilities: { tools: {}, logging: {} },
     instructions: options.instructions,
     jsonSchemaValidator,
   });
-  server.setRequestHandler(ListToolsRequestSchema, () => ({ tools: tools.list }));
-  server.setRequestHandler(CallToolRequestSchema, (request, extra) =>
-    tools.call(request.params.name, request.params.arguments, { extra, server, caller: options.callerOf(extra) }),
+  server.setRequestHandler(ListToolsRequestSchema, async () => ({ tools: (await seam()).list }));
+  server.setRequestHandler(CallToolRequestSchema, async (request, extra) =>
+    (await seam()).call(request.params.name, request.params.arguments, {
+      extra,
+      server,
+      caller: options.callerOf(extra),
+    }),
   );
   return server;
 }

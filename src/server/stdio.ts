@@ -1,4 +1,5 @@
 import { StdioServerTransport } from "@modelcontextprotocol/sdk/server/stdio.js";
+import { lazy, loadedValue } from "../lazy.js";
 import type { Logger } from "../logger.js";
 import { LOCAL_PRINCIPAL } from "../tools/defineTool.js";
 import { createMcpServer } from "./createMcpServer.js";
@@ -7,24 +8,36 @@ import type { ToolSeam } from "./toolSeam.js";
 /** What `pag0 stdio` serves: the app's prepared tools, and its lifecycle. */
 export interface StdioApp {
   tools: ToolSeam;
-  instructions(): string;
-  log: Logger;
-  wallet: { address: string } | null;
   start(): void;
   stop(): Promise<void>;
 }
 
+export interface StdioOptions {
+  /** what the model reads at `initialize` (known from config alone) */
+  instructions: string;
+  log: Logger;
+}
+
 /**
- * Serve one local user over stdio until the client closes stdin. stdout carries protocol messages only. The ledger
- * opens and the background jobs start once the client is initialized, so that `initialize` is answered first.
+ * Serve one local user over stdio until the client closes stdin. stdout carries protocol messages only.
+ * `initialize` is answered before the app is built: `build` runs once the client is initialized (or at the first
+ * request that needs the tools), then opens the ledger and starts the background jobs.
  */
-export async function runStdio(app: StdioApp): Promise<void> {
-  const server = createMcpServer(app.tools, {
-    instructions: app.instructions(),
+export async function runStdio(build: () => Promise<StdioApp>, options: StdioOptions): Promise<void> {
+  const app = lazy(async () => {
+    const built = await build();
+    built.start();
+    return built;
+  });
+  const server = createMcpServer(async () => (await app()).tools, {
+    instructions: options.instructions,
     callerOf: () => ({ principal: LOCAL_PRINCIPAL, scopes: ["operator"] }),
   });
   const transport = new StdioServerTransport();
-  server.oninitialized = () => app.start();
+  server.oninitialized = () => {
+    options.log.info("pag0 stdio initialized by its client");
+    app().catch((err) => options.log.error({ err }, "pag0 could not start"));
+  };
   const closed = new Promise<void>((resolve) => {
     transport.onclose = resolve;
     process.stdin.once("end", resolve);
@@ -32,8 +45,7 @@ export async function runStdio(app: StdioApp): Promise<void> {
     process.once("SIGTERM", resolve);
   });
   await server.connect(transport);
-  app.log.info({ wallet: app.wallet?.address ?? null }, "pag0 stdio ready");
   await closed;
   await server.close().catch(() => {});
-  await app.stop();
+  await (await loadedValue(app))?.stop();
 }

@@ -1,5 +1,7 @@
+import type { Config } from "../config.js";
 import type { BudgetLimits } from "../ledger/ledger.js";
 import { toDecimal } from "../money.js";
+import { addressOf } from "../payment/wallet.js";
 
 export interface InstructionFacts {
   allowedHosts: string[];
@@ -23,3 +25,14 @@ export function instructions(facts: InstructionFacts, limits: BudgetLimits): str
     `only when you need a newer answer.`
   );
 }
+
+/** The instructions of `config`'s policy and wallet, for a principal with `limits` (default: the configured ones). */
+export const configInstructions = (config: Config, limits: BudgetLimits = config.policy.limits): string =>
+  instructions(
+    {
+      allowedHosts: config.policy.allowedHosts,
+      payer: config.walletPrivateKey ? addressOf(config.walletPrivateKey) : null,
+      networks: [...config.networks.keys()],
+    },
+    limits,
+  );

@@ -128,7 +128,8 @@ export const paidFetch = (deps: PaidFetchDeps) =>
       });
       if (outcome.kind === "denied") return outcome;
       // a payment reads the budget it just moved; a free call or a cache hit may read a snapshot up to 1 s old
-      const budget = outcome.payment ? deps.budget.refresh(tool.principal) : deps.budget.get(tool.principal);
+      const budget =
+        outcome.budget ?? (outcome.payment ? deps.budget.refresh(tool.principal) : deps.budget.get(tool.principal));
       return toOutput(outcome, await budgetSummaryOf(budget));
     },
     text(out) {
