@@ -22,6 +22,8 @@
  *   BENCH_HTTP_ROUNDS     interleaved throughput rounds, median reported (default 3)
  *   BENCH_RSS_CALLS       calls before the memory reading (default 10000)
  *   BENCH_HTTP_CACHE      "memory" (default) or "redis" (REDIS_URL=redis://127.0.0.1:6379 for pag0 http)
+ *   BENCH_TRANSPORTS      "http" runs the HTTP part alone (default: both)
+ *   BENCH_PAG0_NODE_ARGS  node flags of the `pag0 http` process (default: the Dockerfile's NODE_OPTIONS; "" for none)
  *   BENCH_CPU_PROF        a directory: run `pag0 stdio` and `pag0 http` under `node --cpu-prof` there (skews them);
  *                         summarize with `tsx bench/cpuProfileTop.ts <dir>/*.cpuprofile`
  * The world (hardhat chain, facilitator, paid servers) and the load generator share this process and the
@@ -79,15 +81,18 @@ async function main() {
       LOG_LEVEL: "warn",
     });
 
-    const s = await stdioBench({
-      pkg,
-      world,
-      pag0Env: pag0Env(stdioPayer.key),
-      barePayerKey: barePayer.key,
-      dir: root,
-      counts: stdioCounts,
-      cpuProfDir: httpCounts.cpuProfDir,
-    });
+    const skipStdio = process.env.BENCH_TRANSPORTS === "http";
+    const s = skipStdio
+      ? null
+      : await stdioBench({
+          pkg,
+          world,
+          pag0Env: pag0Env(stdioPayer.key),
+          barePayerKey: barePayer.key,
+          dir: root,
+          counts: stdioCounts,
+          cpuProfDir: httpCounts.cpuProfDir,
+        });
     const h = await httpBench({ pkg, world, pag0Env: pag0Env(httpPayer.key), dir: root, counts: httpCounts });
 
     const perSecond = (name: string, r: { median: number; min: number; max: number }) =>
@@ -97,16 +102,20 @@ async function main() {
       `VmRSS ${m.rssMiB.toFixed(1)} MiB, VmHWM ${m.hwmMiB.toFixed(1)} MiB`;
     const lines = [
       `Transports bench (compiled CLI, separate processes, same run; node ${process.version})`,
-      `pag0 stdio, SDK Client over StdioClientTransport (sequential; ${stdioCounts.calls} samples, paid ${stdioCounts.paid}, starts ${stdioCounts.starts})`,
-      row("hit", s.hit.pag0, "bare no-op tool", s.hit.bare),
-      row("free", s.free.pag0, "direct fetch", s.free.direct),
-      row("paid", s.paid.pag0, "bare @x402/fetch", s.paid.bare),
-      row("initialize", s.initialize.pag0, "bare SDK server", s.initialize.bare),
+      ...(s
+        ? [
+            `pag0 stdio, SDK Client over StdioClientTransport (sequential; ${stdioCounts.calls} samples, paid ${stdioCounts.paid}, starts ${stdioCounts.starts})`,
+            row("hit", s.hit.pag0, "bare no-op tool", s.hit.bare),
+            row("free", s.free.pag0, "direct fetch", s.free.direct),
+            row("paid", s.paid.pag0, "bare @x402/fetch", s.paid.bare),
+            row("initialize", s.initialize.pag0, "bare SDK server", s.initialize.bare),
+          ]
+        : []),
       `pag0 http, stateless, Postgres ledger, ${httpCounts.cache} cache (${httpCounts.inFlight} in flight; median of ${httpCounts.rounds} rounds of ${httpCounts.requests})`,
       perSecond("hit", h.hit),
       perSecond("free", h.free),
       `  ${"no-op".padEnd(11)} ${h.bare.median.toFixed(0).padStart(6)} calls/s (rounds ${h.bare.min.toFixed(0)}–${h.bare.max.toFixed(0)})   the SDK's stateless example`,
-      `  memory      pag0 http after warm-up: ${mem(h.memory.before)}`,
+      `  memory      pag0 http (node ${h.memory.nodeArgs || "defaults"}, as the Dockerfile runs it) after warm-up: ${mem(h.memory.before)}`,
       `              after ${h.memory.calls} more calls: ${mem(h.memory.after)}`,
       `              the stateless example after its calls: ${mem(h.memory.bareAfter)}`,
       "",

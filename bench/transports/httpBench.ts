@@ -1,4 +1,5 @@
 import { randomBytes } from "node:crypto";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { createThrowawayDb } from "../../test/support/throwawayDb.js";
 import type { World } from "../../test/world/world.js";
@@ -37,10 +38,17 @@ export interface HttpFigures {
     after: { rssMiB: number; hwmMiB: number };
     bareAfter: { rssMiB: number; hwmMiB: number };
     calls: number;
+    /** the node flags `pag0 http` ran with */
+    nodeArgs: string;
   };
 }
 
 const PRICE = 1_000n;
+
+/** NODE_OPTIONS as the Dockerfile sets it for `pag0 http` in production ("" if it sets none). */
+export function deployedNodeOptions(): string {
+  return /NODE_OPTIONS=(\S+)/.exec(readFileSync("Dockerfile", "utf8"))?.[1] ?? "";
+}
 const SALT = `bench-salt-${randomBytes(8).toString("hex")}`;
 
 function check(answer: ToolAnswer, ok: (r: Extract<ToolAnswer, { ok: true }>["result"]) => boolean, what: string) {
@@ -82,7 +90,9 @@ export async function httpBench(o: {
       await runCli(pkg.cli, ["keys", "create", "--principal", "bench", "--scopes", "fetch,read"], env)
     ).trim();
     const profile = counts.cpuProfDir ? ["--cpu-prof", `--cpu-prof-dir=${counts.cpuProfDir}`] : [];
-    const pag0 = await startServerProcess([...profile, pkg.cli, "http"], env);
+    // as deployed: the Dockerfile's NODE_OPTIONS (a heap cap), unless BENCH_PAG0_NODE_ARGS says otherwise
+    const nodeArgs = (process.env.BENCH_PAG0_NODE_ARGS ?? deployedNodeOptions()).split(" ").filter(Boolean);
+    const pag0 = await startServerProcess([...nodeArgs, ...profile, pkg.cli, "http"], env);
     servers.push(pag0);
     const bare = await startServerProcess([pkg.bareHttp], {});
     servers.push(bare);
@@ -131,7 +141,7 @@ export async function httpBench(o: {
       hit: rates(samples.hit),
       free: rates(samples.free),
       bare: rates(samples.bare),
-      memory: { before, after, bareAfter: bare.memory(), calls: counts.rssCalls },
+      memory: { before, after, bareAfter: bare.memory(), calls: counts.rssCalls, nodeArgs: nodeArgs.join(" ") },
     };
   } finally {
     await Promise.all(clients.map((c) => c.close()));

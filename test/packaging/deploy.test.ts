@@ -50,6 +50,13 @@ describe("Dockerfile", () => {
   const lines = dockerInstructions(readFileSync("Dockerfile", "utf8"));
   const runtime = lines.slice(lines.lastIndexOf(lines.findLast((l) => l.startsWith("FROM "))!));
 
+  test("behavior: the runtime caps V8's old space well inside fly.toml's machine memory", () => {
+    const cap = /NODE_OPTIONS=--max-old-space-size=(\d+)/.exec(runtime.join("\n"))?.[1];
+    expect(cap).toBeDefined();
+    const machineMb = Number.parseInt(readToml("fly.toml").vm[0].memory, 10);
+    expect(Number(cap)).toBeLessThanOrEqual(machineMb * 0.7);
+  });
+
   test("default: builds on node:20-slim with npm ci, npm run build and npm prune --omit=dev", () => {
     expect(lines.filter((l) => l.startsWith("FROM ")).map((l) => l.split(" ")[1])).toEqual([
       "node:20-slim",
