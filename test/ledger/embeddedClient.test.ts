@@ -6,6 +6,7 @@ import { join } from "node:path";
 import { afterAll, describe, expect, test } from "vitest";
 import { type EmbeddedClient, embeddedClient, socketPathFor } from "../../src/ledger/embeddedClient.js";
 import type { Ledger } from "../../src/ledger/ledger.js";
+import { openPostgres } from "../../src/ledger/postgresClient.js";
 import { MIGRATIONS_DIR } from "../../src/ledger/sqlClient.js";
 import { sqlLedger } from "../../src/ledger/sqlLedger.js";
 import { createLogger } from "../../src/logger.js";
@@ -61,6 +62,28 @@ describeLedger("embedded (client of the owning process, over its unix socket)", 
 });
 
 describe("embeddedClient", () => {
+  test("behavior: the owner refreshes the planner's statistics, since PGlite runs no autovacuum", async () => {
+    const dataDir = freshDir();
+    const owner = embeddedClient({
+      dataDir,
+      migrationsDir: MIGRATIONS_DIR,
+      timeoutMs: 30_000,
+      log: quiet,
+      analyzeIntervalMs: 200,
+    });
+    closers.push(() => owner.close());
+    const ledger = sqlLedger(owner);
+    await ledger.upsertPrincipal("stats", LIMITS);
+    for (let i = 0; i < 20; i++) await ledger.reserve(testReserveInput("stats"));
+    const peer = openPostgres({ path: socketPathFor(dataDir) }, { kind: "pglite", max: 1 });
+    closers.push(() => peer.close());
+    const tuples = async () =>
+      Number((await peer.sql`select reltuples from pg_class where relname = 'spend_events'`)[0]?.reltuples);
+    const deadline = Date.now() + 10_000;
+    while ((await tuples()) < 20 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    expect(await tuples()).toBe(20);
+  });
+
   test("behavior: the owner is SIGKILLed mid-run; another process takes over and every acknowledged row is there", async () => {
     const dataDir = freshDir();
     const other = otherProcess(dataDir);
