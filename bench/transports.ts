@@ -115,7 +115,7 @@ async function main() {
       perSecond("hit", h.hit),
       perSecond("free", h.free),
       `  ${"no-op".padEnd(11)} ${h.bare.median.toFixed(0).padStart(6)} calls/s (rounds ${h.bare.min.toFixed(0)}–${h.bare.max.toFixed(0)})   the SDK's stateless example`,
-      `  memory      pag0 http (node ${h.memory.nodeArgs || "defaults"}, as the Dockerfile runs it) after warm-up: ${mem(h.memory.before)}`,
+      `  memory      pag0 http (node flags: ${h.memory.nodeArgs || "none"}) after warm-up: ${mem(h.memory.before)}`,
       `              after ${h.memory.calls} more calls: ${mem(h.memory.after)}`,
       `              the stateless example after its calls: ${mem(h.memory.bareAfter)}`,
       "",
