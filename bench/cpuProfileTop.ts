@@ -37,7 +37,7 @@ const where = (url: string) => {
   if (!url) return "(native/vm)";
   const pkg = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(url)?.[1];
   if (pkg) return pkg;
-  const own = /\/dist\/(.+)$/.exec(url)?.[1];
+  const own = /\/(?:dist|src)\/(.+)$/.exec(url)?.[1];
   if (own) return `pag0 ${own}`;
   if (url.startsWith("node:")) return url;
   return url.replace(/^file:\/\//, "");
@@ -62,7 +62,7 @@ for (const [id, us] of selfUs) {
   const seen = new Set<string>();
   for (let at: number | undefined = id; at !== undefined; at = parent.get(at)) {
     const n = byId.get(at)!;
-    if (!/\/dist\//.test(n.callFrame.url) || /node_modules/.test(n.callFrame.url)) continue;
+    if (!/\/(dist|src)\//.test(n.callFrame.url) || /node_modules/.test(n.callFrame.url)) continue;
     const k = fnKey(n);
     if (seen.has(k)) continue;
     seen.add(k);

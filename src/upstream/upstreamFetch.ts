@@ -66,10 +66,10 @@ export function createUpstreamFetch(options: UpstreamFetchOptions): UpstreamFetc
 
   async function upstreamFetch(input: FetchInput, init?: RequestInit): Promise<Response> {
     let current = targetUrl(input);
-    const request = buildRequest(input, current, init);
+    const request = await requestParts(input, current, init);
     request.signal.throwIfAborted();
     let method = request.method;
-    let body = request.body ? new Uint8Array(await request.arrayBuffer()) : undefined;
+    let body = request.body;
     const headers = stripRequestHeaders(request.headers, options.userAgent);
     const dispatcher = headers.has("payment-signature") || headers.has("x-payment") ? fresh : pooled;
 
@@ -174,15 +174,63 @@ function targetUrl(input: FetchInput): URL {
   return url;
 }
 
-function buildRequest(input: FetchInput, url: URL, init: RequestInit | undefined): Request {
-  try {
-    return new Request(input instanceof Request ? input : url, init);
-  } catch (cause) {
+interface RequestParts {
+  method: string;
+  headers: Headers;
+  body: Uint8Array | undefined;
+  signal: AbortSignal;
+  redirect: RequestInit["redirect"];
+}
+
+const METHOD_TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
+const NORMALIZED_METHODS = new Set(["DELETE", "GET", "HEAD", "OPTIONS", "POST", "PUT", "PATCH"]);
+const FORBIDDEN_METHODS = new Set(["CONNECT", "TRACE", "TRACK"]);
+
+/**
+ * What the request is, as `new Request(input, init)` would read it. The pipeline's own calls (a URL, a string body)
+ * skip building a WHATWG Request, which costs more than the rest of a loopback call (node --cpu-prof of free calls:
+ * ~40 us of ~120 us); anything else goes through the platform's Request.
+ */
+async function requestParts(input: FetchInput, url: URL, init: RequestInit | undefined): Promise<RequestParts> {
+  const invalid = (cause?: unknown) =>
     // The platform's message can quote header values, which may be secrets.
-    throw new Pag0Error("INVALID_INPUT", "The request could not be built: check its method, headers and body.", {
-      cause,
-    });
+    new Pag0Error("INVALID_INPUT", "The request could not be built: check its method, headers and body.", { cause });
+  const simpleBody = init?.body === undefined || init.body === null || typeof init.body === "string";
+  if (input instanceof Request || !simpleBody) {
+    let request: Request;
+    try {
+      request = new Request(input instanceof Request ? input : url, init);
+    } catch (cause) {
+      throw invalid(cause);
+    }
+    const body = request.body ? new Uint8Array(await request.arrayBuffer()) : undefined;
+    return {
+      method: request.method,
+      headers: request.headers,
+      body,
+      signal: request.signal,
+      redirect: request.redirect,
+    };
   }
+  const raw = init?.method ?? "GET";
+  const method = NORMALIZED_METHODS.has(raw.toUpperCase()) ? raw.toUpperCase() : raw;
+  if (!METHOD_TOKEN.test(method) || FORBIDDEN_METHODS.has(method.toUpperCase())) throw invalid();
+  const text = init?.body as string | null | undefined;
+  if ((method === "GET" || method === "HEAD") && text !== undefined && text !== null) throw invalid();
+  let headers: Headers;
+  try {
+    headers = new Headers(init?.headers);
+  } catch (cause) {
+    throw invalid(cause);
+  }
+  if (typeof text === "string" && !headers.has("content-type")) headers.set("content-type", "text/plain;charset=UTF-8");
+  return {
+    method,
+    headers,
+    body: typeof text === "string" ? new TextEncoder().encode(text) : undefined,
+    signal: init?.signal ?? new AbortController().signal,
+    redirect: init?.redirect ?? "follow",
+  };
 }
 
 function checkUrl(url: URL): void {
