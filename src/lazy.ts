@@ -38,3 +38,21 @@ export async function loadedValue<T>(value: Lazy<T>): Promise<T | undefined> {
 export async function stopJob<J extends { stop(): Promise<void> }>(job: Lazy<J>): Promise<void> {
   await (await loadedValue(job))?.stop();
 }
+
+/**
+ * An object that stands for `get()`'s result, which is made when one of its properties is first read (methods stay
+ * bound to it). For things every call is handed but few calls use: a logger, a metrics group.
+ */
+export function deferred<T extends object>(get: () => T): T {
+  let value: T | undefined;
+  const real = (): T => {
+    value ??= get();
+    return value;
+  };
+  return new Proxy({} as T, {
+    get: (_target, name) => {
+      const v = Reflect.get(real(), name);
+      return typeof v === "function" ? v.bind(real()) : v;
+    },
+  });
+}

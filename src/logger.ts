@@ -1,5 +1,6 @@
 import { createRequire } from "node:module";
 import type { DestinationStream, Logger } from "pino";
+import { deferred } from "./lazy.js";
 
 export type { Logger };
 
@@ -25,21 +26,11 @@ const REDACT = [
  * startup (`pag0 stdio` answers `initialize` without it); the logger is otherwise pino's own.
  */
 export function createLogger(level: string, destination?: DestinationStream): Logger {
-  let logger: Logger | undefined;
-  const real = (): Logger => {
-    if (!logger) {
-      const { pino } = createRequire(import.meta.url)("pino") as typeof import("pino");
-      logger = pino(
-        { level, redact: { paths: REDACT, censor: "[REDACTED]" }, base: { service: "pag0" } },
-        destination ?? pino.destination({ fd: 2, sync: false }),
-      );
-    }
-    return logger;
-  };
-  return new Proxy({} as Logger, {
-    get: (_target, name) => {
-      const value = Reflect.get(real(), name);
-      return typeof value === "function" ? value.bind(real()) : value;
-    },
+  return deferred(() => {
+    const { pino } = createRequire(import.meta.url)("pino") as typeof import("pino");
+    return pino(
+      { level, redact: { paths: REDACT, censor: "[REDACTED]" }, base: { service: "pag0" } },
+      destination ?? pino.destination({ fd: 2, sync: false }),
+    );
   });
 }

@@ -1,5 +1,6 @@
 import type { Counter, Histogram, Registry } from "prom-client";
 import { type AuditMetrics, auditMetrics } from "./audit/auditMetrics.js";
+import { deferred } from "./lazy.js";
 import { promClient } from "./promClient.js";
 
 /**
@@ -45,11 +46,6 @@ function buildMetrics(): Metrics {
     tools: toolMetrics(registry),
     audit: auditMetrics(registry),
   };
-}
-
-/** An object whose properties are read from `get()` when first read, not before. */
-function deferred<T extends object>(get: () => T): T {
-  return new Proxy({} as T, { get: (_target, name) => Reflect.get(get(), name) });
 }
 
 export interface ToolMetrics {

@@ -1,5 +1,5 @@
 import { describe, expect, test } from "vitest";
-import { lazy } from "../src/lazy.js";
+import { deferred, lazy } from "../src/lazy.js";
 
 describe("lazy", () => {
   test("default: loads on first use only, once, however many callers wait", async () => {
@@ -22,5 +22,27 @@ describe("lazy", () => {
     expect(value.ifStarted()).toBeUndefined();
     expect(await value()).toBe("ok");
     expect(loads).toBe(2);
+  });
+});
+
+describe("deferred", () => {
+  test("default: nothing is made until a property is read; then once, with methods bound to it", () => {
+    let made = 0;
+    class Counter {
+      n = 0;
+      inc() {
+        return ++this.n;
+      }
+    }
+    const counter = deferred(() => {
+      made++;
+      return new Counter();
+    });
+    expect(made).toBe(0);
+    const { inc } = counter;
+    expect(inc()).toBe(1);
+    expect(counter.inc()).toBe(2);
+    expect(counter.n).toBe(2);
+    expect(made).toBe(1);
   });
 });

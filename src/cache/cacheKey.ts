@@ -12,6 +12,7 @@ export interface KeyedRequest {
 export type CacheScope = { principal: string } | "shared";
 
 const sha256 = (text: string) => createHash("sha256").update(text).digest("hex");
+const EMPTY_BODY = sha256("");
 
 /**
  * The key of a request before `Vary`: scope, method, normalized URL, body hash, content type, and every credential
@@ -31,7 +32,7 @@ export function baseKey(prefix: string, scope: CacheScope, request: KeyedRequest
     scope === "shared" ? null : scope.principal,
     request.method.toUpperCase(),
     url.href,
-    sha256(request.body ?? ""),
+    request.body ? sha256(request.body) : EMPTY_BODY,
     request.headers["content-type"] ?? null,
     credentials,
   ]);

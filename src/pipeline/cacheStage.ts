@@ -1,6 +1,13 @@
 import { randomUUID } from "node:crypto";
 import { setTimeout as sleep } from "node:timers/promises";
-import { type CacheEntry, decodeSlot, encodeEntry, encodeVary, entryResponse } from "../cache/cacheEntry.js";
+import {
+  type CacheEntry,
+  type CacheSlot,
+  decodeSlot,
+  encodeEntry,
+  encodeVary,
+  entryResponse,
+} from "../cache/cacheEntry.js";
 import { baseKey, variantKey } from "../cache/cacheKey.js";
 import { type CachePolicy, type HostCacheRule, planRequest, planStore } from "../cache/cachePolicy.js";
 import type { ResponseCache } from "../cache/responseCache.js";
@@ -30,6 +37,10 @@ export interface CacheStageDeps {
   leaseMs?: number;
 }
 
+/** How many small decoded cache values a stage keeps beside the raw value each came from: 4 MB at most. */
+const DECODED_SLOTS = 256;
+const DECODED_MAX_CHARS = 16 * 1024;
+
 /** How often an instance waiting on another one's lease looks for the entry it is buying. */
 const LEASE_POLL_MS = 25;
 
@@ -52,10 +63,24 @@ export function cacheStage(deps: CacheStageDeps): Stage {
   const attempt = failOpen(deps);
   const inflight = new Map<string, Promise<void>>();
 
+  // the last decoding of each stored value: a hit on an unchanged entry skips JSON.parse, validation and base64
+  const decoded = new Map<string, { raw: string; slot: CacheSlot | null }>();
+  function decode(key: string, raw: string | null): CacheSlot | null {
+    if (raw === null) return null;
+    const kept = decoded.get(key);
+    if (kept?.raw === raw) return kept.slot;
+    const slot = decodeSlot(raw);
+    if (raw.length > DECODED_MAX_CHARS) return slot;
+    if (decoded.size >= DECODED_SLOTS) decoded.clear();
+    decoded.set(key, { raw, slot });
+    return slot;
+  }
+
   async function read(base: string, headers: Record<string, string>): Promise<CacheEntry | null> {
-    const slot = decodeSlot(await deps.cache.get(base));
+    const slot = decode(base, await deps.cache.get(base));
     if (slot?.t !== "vary") return slot?.entry ?? null;
-    const variant = decodeSlot(await deps.cache.get(variantKey(base, slot.vary, headers)));
+    const key = variantKey(base, slot.vary, headers);
+    const variant = decode(key, await deps.cache.get(key));
     return variant?.t === "entry" ? variant.entry : null;
   }
 

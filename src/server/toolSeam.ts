@@ -5,6 +5,7 @@ import type { CallToolResult, ServerNotification, ServerRequest, Tool } from "@m
 import * as z from "zod";
 import type { ErrorCode } from "../errors.js";
 import { isPag0Error } from "../errors.js";
+import { deferred } from "../lazy.js";
 import type { Scope } from "../ledger/accessStore.js";
 import type { Logger } from "../logger.js";
 import type { ToolMetrics } from "../metrics.js";
@@ -57,7 +58,10 @@ export function toolSeam(tools: ToolDefinition[], deps: SeamDeps): ToolSeam {
   }));
 
   async function run(tool: ToolDefinition, input: z.ZodObject, args: unknown, { extra, server, caller }: SeamCall) {
-    const log = deps.log.child({ tool: tool.name, requestId: String(extra.requestId), principal: caller.principal });
+    // made at its first use: most calls log nothing, and a pino child costs a few microseconds on every call
+    const log = deferred(() =>
+      deps.log.child({ tool: tool.name, requestId: String(extra.requestId), principal: caller.principal }),
+    );
     if (!mayCall(caller.scopes, tool.scope)) {
       return errorResult("FORBIDDEN", `This key (scopes: ${caller.scopes.join(", ")}) may not call ${tool.name}.`);
     }

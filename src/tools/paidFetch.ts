@@ -177,12 +177,14 @@ function toOutput(o: Delivered, budget: { remainingToday: string; remainingMonth
   };
 }
 
+const UTF8 = new TextDecoder("utf-8", { fatal: true });
+
 /** Text stays text for the model; anything that is not valid UTF-8 is returned as base64. */
 function encodeBody(bytes: Uint8Array, contentType = ""): { body: string; encoding: "utf8" | "base64" } {
   const binary = /^(image|audio|video|application\/(octet-stream|pdf|zip))/i.test(contentType);
   if (!binary) {
     try {
-      return { body: new TextDecoder("utf-8", { fatal: true }).decode(bytes), encoding: "utf8" };
+      return { body: UTF8.decode(bytes), encoding: "utf8" };
     } catch {
       // a truncated multi-byte character or real binary: fall through
     }
