@@ -38,12 +38,12 @@ free_port() {
   node -e 'const s = require("node:net").createServer().listen(0, "127.0.0.1", () => { console.log(s.address().port); s.close(); })'
 }
 
-# Starts `pag0 http` from source with its own data dir and waits for /health; no keys are needed on loopback.
+# Starts `pag0 http` from source with its own data dir and waits for /health; keyless (PAG0_HTTP_AUTH=none, loopback).
 start_server() {
   local mode=$1 port=$2
   local sessions=true
   [ "$mode" = stateless ] && sessions=false
-  env -u PAG0_CONFIG -u WALLET_PRIVATE_KEY HOST=127.0.0.1 PORT="$port" PAG0_HTTP_SESSIONS="$sessions" \
+  env -u PAG0_CONFIG -u WALLET_PRIVATE_KEY HOST=127.0.0.1 PORT="$port" PAG0_HTTP_SESSIONS="$sessions" PAG0_HTTP_AUTH=none \
     PAG0_DATA_DIR="$work/data-$mode" LOG_LEVEL=warn \
     node --import tsx src/cli.ts http >"$work/server-$mode.log" 2>&1 &
   server_pid=$!

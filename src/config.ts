@@ -131,6 +131,8 @@ const schema = z.object({
   publicHostnames: list.default([]),
   allowedOrigins: list.default([]),
   httpSessions: bool.default(true),
+  /** `keys` (default): every request needs an API key; `none`: loopback only, as the local principal, no operator */
+  httpAuth: z.enum(["keys", "none"]).default("keys"),
   maxRequestBytes: z.coerce
     .number()
     .int()
@@ -182,6 +184,7 @@ const ENV_NAMES: Record<string, keyof z.input<typeof schema>> = {
   PAG0_PUBLIC_HOSTNAMES: "publicHostnames",
   PAG0_ALLOWED_ORIGINS: "allowedOrigins",
   PAG0_HTTP_SESSIONS: "httpSessions",
+  PAG0_HTTP_AUTH: "httpAuth",
   PAG0_MAX_REQUEST_BYTES: "maxRequestBytes",
   PAG0_RATE_LIMIT_PER_MINUTE: "rateLimitPerMinute",
   API_KEY_SALT: "apiKeySalt",
@@ -222,6 +225,11 @@ export interface Config {
     allowedOrigins: string[];
     /** stateful sessions (elicitation, resumable streams) or stateless (any instance answers any request) */
     sessions: boolean;
+    /**
+     * `keys`: every request needs an API key, even when none exists yet. `none` (the explicit switch): requests
+     * without a key act as the local principal, with fetch and read scopes, never operator; loopback only.
+     */
+    auth: "keys" | "none";
     maxRequestBytes: number;
     rateLimitPerMinute: number;
   };
@@ -262,6 +270,24 @@ export class ConfigError extends Error {
  * Read the configuration: the JSON file named by PAG0_CONFIG (if any), overlaid by the environment.
  * This is the only reader of `process.env`. Throws a ConfigError listing every problem at once.
  */
+const LOOPBACK_HOSTS = ["localhost", "127.0.0.1", "::1", "[::1]"];
+/** A loopback name or address (127.0.0.0/8, ::1, localhost). */
+export const isLoopbackHost = (host: string) => LOOPBACK_HOSTS.includes(host) || /^127\./.test(host);
+
+/** Why running `pag0 http` without API keys is refused for these settings, or null when it is allowed. */
+export function noAuthProblem(http: { host: string; publicHostnames: string[] }): string | null {
+  if (!isLoopbackHost(http.host)) return `running without API keys needs a loopback HOST, not ${http.host}`;
+  if (http.publicHostnames.length > 0) return "running without API keys is refused with PAG0_PUBLIC_HOSTNAMES set";
+  return null;
+}
+
+/** `pag0 http --no-auth`: the config with `http.auth` "none", or a ConfigError where that is not allowed. */
+export function withoutAuth(config: Config): Config {
+  const problem = noAuthProblem(config.http);
+  if (problem) throw new ConfigError([`--no-auth: ${problem}`]);
+  return { ...config, http: { ...config.http, auth: "none" } };
+}
+
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const problems: string[] = [];
   let file: Record<string, unknown> = {};
@@ -297,6 +323,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     monthly: toAtomic(c.monthlyBudget),
   };
   if (limits.daily > limits.monthly) problems.push("PAG0_DAILY_BUDGET: must not exceed PAG0_MONTHLY_BUDGET");
+  if (c.httpAuth === "none") {
+    const problem = noAuthProblem({ host: c.host, publicHostnames: c.publicHostnames });
+    if (problem) problems.push(`PAG0_HTTP_AUTH: ${problem}`);
+  }
   const audit = resolveAuditConfig(c, problems);
   if (problems.length) throw new ConfigError(problems);
   return {
@@ -339,6 +369,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       publicHostnames: c.publicHostnames.map((h) => h.toLowerCase()),
       allowedOrigins: c.allowedOrigins,
       sessions: c.httpSessions,
+      auth: c.httpAuth,
       maxRequestBytes: c.maxRequestBytes,
       rateLimitPerMinute: c.rateLimitPerMinute,
     },

@@ -1,14 +1,14 @@
 import { createApp } from "../app.js";
-import { loadConfig } from "../config.js";
+import { loadConfig, withoutAuth } from "../config.js";
 import { createLogger } from "../logger.js";
 import { runHttp } from "../server/http.js";
 import type { Command } from "./command.js";
 
 export const http: Command = {
   summary:
-    "serve the MCP tools over streamable HTTP at /mcp for remote agents (HOST, PORT; API keys required off loopback)",
-  async run() {
-    const config = loadConfig();
+    "serve the MCP tools over streamable HTTP at /mcp for remote agents (HOST, PORT; every request needs an API key, or --no-auth on loopback)",
+  async run(args) {
+    const config = args.includes("--no-auth") ? withoutAuth(loadConfig()) : loadConfig();
     await runHttp(createApp(config, createLogger(config.logLevel)));
     return 0;
   },

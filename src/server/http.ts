@@ -8,7 +8,7 @@ import { isInitializeRequest } from "@modelcontextprotocol/sdk/types.js";
 import express, { type NextFunction, type Request, type Response } from "express";
 import { rateLimit } from "express-rate-limit";
 import type { Registry } from "prom-client";
-import type { Config } from "../config.js";
+import { type Config, isLoopbackHost, noAuthProblem } from "../config.js";
 import type { Scope } from "../ledger/accessStore.js";
 import type { BudgetLimits, Ledger } from "../ledger/ledger.js";
 import type { Logger } from "../logger.js";
@@ -34,7 +34,6 @@ export interface HttpApp {
 }
 
 const LOOPBACK_NAMES = ["localhost", "127.0.0.1", "[::1]", "::1"];
-const isLoopback = (host: string) => LOOPBACK_NAMES.includes(host) || host.startsWith("127.");
 
 const callerOf: CallerOf = (extra) => ({
   principal: extra.authInfo?.clientId ?? "anonymous",
@@ -56,7 +55,8 @@ export function createHttpApp(deps: HttpApp) {
     verify: keyVerifier(deps.ledger),
     salt: apiKeySalt(config.apiKeySalt, config.dataDir),
     log,
-    openLocalPrincipal: isLoopback(config.http.host) ? LOCAL_PRINCIPAL : null,
+    // only with the explicit switch, which config allows on a loopback bind without public host names alone
+    openLocalPrincipal: config.http.auth === "none" && noAuthProblem(config.http) === null ? LOCAL_PRINCIPAL : null,
   };
   const sessions = new Map<string, { transport: StreamableHTTPServerTransport; principal: string }>();
   const app = express();
@@ -175,9 +175,9 @@ export async function runHttp(deps: HttpApp): Promise<void> {
   let closeSessions: () => Promise<unknown>;
   try {
     await deps.ledger.setWalletLimits(config.policy.walletLimits);
-    if (!isLoopback(config.http.host) && (await deps.ledger.listApiKeys()).every((k) => k.revokedAt !== null)) {
+    if (!isLoopbackHost(config.http.host) && (await deps.ledger.listApiKeys()).every((k) => k.revokedAt !== null)) {
       throw new Error(
-        `Refusing to listen on ${config.http.host} without API keys: anyone could spend. Create one with \`pag0 keys create --principal <name>\`, or bind to 127.0.0.1.`,
+        `Refusing to listen on ${config.http.host} without API keys: every request needs one, so no agent could connect. Create one with \`pag0 keys create --principal <name>\`.`,
       );
     }
     const http = createHttpApp(deps);
@@ -194,7 +194,11 @@ export async function runHttp(deps: HttpApp): Promise<void> {
   }
   const { address, port } = server.address() as AddressInfo;
   log.info({ address, port, sessions: config.http.sessions }, "pag0 http ready");
-  process.stderr.write(`pag0 http listening on http://${config.http.host}:${port}/mcp\n`);
+  const auth =
+    config.http.auth === "none"
+      ? "no API keys (--no-auth): loopback only, as the local principal, without operator scope"
+      : "every request needs an API key (Authorization: Bearer pag0_...)";
+  process.stderr.write(`pag0 http listening on http://${config.http.host}:${port}/mcp; ${auth}\n`);
   deps.start();
   await new Promise<void>((resolve) => {
     process.once("SIGINT", resolve);

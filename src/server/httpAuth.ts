@@ -11,7 +11,10 @@ export interface HttpAuthDeps {
   verify: KeyVerifier;
   salt: string;
   log: Logger;
-  /** on a loopback bind with no key created yet, requests without a key act as this principal */
+  /**
+   * `pag0 http --no-auth` (loopback only): requests without a key act as this principal, with fetch and read
+   * scopes, never operator. null (the default): every request needs a key, even when none exists.
+   */
   openLocalPrincipal: string | null;
 }
 
@@ -29,8 +32,8 @@ export function bearerAuth(deps: HttpAuthDeps, required?: Scope): RequestHandler
     const header = req.header("authorization");
     try {
       if (!header) {
-        if (deps.openLocalPrincipal && (await deps.ledger.listApiKeys()).every((k) => k.revokedAt !== null)) {
-          req.auth = { token: "local", clientId: deps.openLocalPrincipal, scopes: ["fetch", "read", "operator"] };
+        if (deps.openLocalPrincipal && required !== "operator") {
+          req.auth = { token: "local", clientId: deps.openLocalPrincipal, scopes: ["fetch", "read"] };
           return next();
         }
         return unauthorized(res, challenge(), "An API key is required: send Authorization: Bearer <key>.");

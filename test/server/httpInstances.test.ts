@@ -41,7 +41,7 @@ interface Instance extends Pag0HttpProcess {
   client?: Client;
 }
 
-/** One `pag0 http` process on 127.0.0.1 (no API keys: loopback serves the local principal), on the shared database. */
+/** One `pag0 http` process on 127.0.0.1 without API keys (the explicit switch: the local principal), on the shared database. */
 async function startInstance(env: Record<string, string>): Promise<Instance> {
   const dir = mkdtempSync(join(root, "i-"));
   writeFileSync(join(dir, "pag0.json"), JSON.stringify({ networks: [world.networkConfig] }));
@@ -50,6 +50,7 @@ async function startInstance(env: Record<string, string>): Promise<Instance> {
     PAG0_DATA_DIR: join(dir, "data"),
     PAG0_ALLOW_PRIVATE_HOSTS: "true",
     PAG0_CACHE: "false", // every call reaches the paid API
+    PAG0_HTTP_AUTH: "none",
     DATABASE_URL: db.url,
     ...env,
   });
