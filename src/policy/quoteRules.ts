@@ -1,3 +1,4 @@
+import { isAddress, zeroAddress } from "viem";
 import { toDecimal } from "../money.js";
 import { type Denial, deny } from "./denial.js";
 
@@ -66,6 +67,20 @@ const CHECKS: ((q: Quote, r: QuoteRules) => Denial | null)[] = [
       `The quote names ${named} for USDC on ${q.network}, whose EIP-712 domain is "${usdc.name}" version ${usdc.version}; a signature for it could not settle.`,
       { network: q.network, quoted: q.domain, expected: { name: usdc.name, version: usdc.version } },
     );
+  },
+  (q) => {
+    // refused before anything is reserved: a signature for such a payee could never settle, yet would hold budget
+    if (!isAddress(q.payTo, { strict: true })) {
+      return deny("QUOTE_INVALID", `The quote's payTo ${q.payTo.slice(0, 64)} is not a valid address.`, {
+        payTo: q.payTo.slice(0, 64),
+      });
+    }
+    if (q.payTo.toLowerCase() === zeroAddress) {
+      return deny("PAYEE_NOT_ALLOWED", "The quote pays the zero address, which nobody can receive from.", {
+        payTo: q.payTo,
+      });
+    }
+    return null;
   },
   (q, r) => {
     const payTo = q.payTo.toLowerCase();

@@ -52,6 +52,15 @@ describe("checkQuote", () => {
     ],
     ["no EIP-712 domain", quote({ domain: null }), rules(), "QUOTE_INVALID"],
     ["a blocked payee", quote(), rules({ blockedPayees: [PAYEE.toLowerCase()] }), "PAYEE_NOT_ALLOWED"],
+    ["the zero address as payee", quote({ payTo: `0x${"0".repeat(40)}` }), rules(), "PAYEE_NOT_ALLOWED"],
+    ["a payTo that is not an address", quote({ payTo: "0x1234" }), rules(), "QUOTE_INVALID"],
+    ["a payTo that is not hex", quote({ payTo: `0x${"g".repeat(40)}` }), rules(), "QUOTE_INVALID"],
+    [
+      "a payTo with a wrong EIP-55 checksum",
+      quote({ payTo: "0x036cbD53842c5426634e7929541eC2318f3dCF7e" }),
+      rules(),
+      "QUOTE_INVALID",
+    ],
     [
       "a payee off the allow list",
       quote(),

@@ -52,6 +52,12 @@ describe("paid_fetch refuses quotes outside policy before signing", () => {
       "QUOTE_INVALID",
     ],
     ["a blocked payTo", () => ({ url: world.v2.route({ payTo: blockedPayee }) }), "PAYEE_NOT_ALLOWED"],
+    [
+      "a payTo of the zero address",
+      () => ({ url: world.v2.route({ accepts: [{ payTo: `0x${"0".repeat(40)}` }] }) }),
+      "PAYEE_NOT_ALLOWED",
+    ],
+    ["a malformed payTo", () => ({ url: world.v2.route({ accepts: [{ payTo: "0x1234" }] }) }), "QUOTE_INVALID"],
     ["maxTimeoutSeconds above the cap", () => ({ url: world.v2.route({ maxTimeoutSeconds: 301 }) }), "QUOTE_INVALID"],
     [
       "a malformed PAYMENT-REQUIRED header",
