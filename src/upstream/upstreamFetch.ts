@@ -36,6 +36,15 @@ const REDIRECT_STATUSES = new Set([301, 302, 303, 307, 308]);
 const NULL_BODY_STATUSES = new Set([101, 103, 204, 205, 304]);
 const REQUEST_BODY_HEADERS = ["content-type", "content-encoding", "content-language", "content-location"];
 const REASON_PHRASE = /^[\t\x20-\x7e\x80-\xff]*$/;
+/** The Fetch standard's blocked ports (https://fetch.spec.whatwg.org/#bad-port); undici refuses them but does not export the list. */
+const BAD_PORTS = new Set(
+  [
+    1, 7, 9, 11, 13, 15, 17, 19, 20, 21, 22, 23, 25, 37, 42, 43, 53, 69, 77, 79, 87, 95, 101, 102, 103, 104, 109, 110,
+    111, 113, 115, 117, 119, 123, 135, 137, 139, 143, 161, 179, 389, 427, 465, 512, 513, 514, 515, 526, 530, 531, 532,
+    540, 548, 554, 556, 563, 587, 601, 636, 989, 990, 993, 995, 1719, 1720, 1723, 2049, 3659, 4045, 4190, 5060, 5061,
+    6000, 6566, 6665, 6666, 6667, 6668, 6669, 6679, 6697, 10080,
+  ].map(String),
+);
 
 /**
  * The only way Pag0 reaches an upstream: http(s) only, every connection checked against private
@@ -238,6 +247,15 @@ function checkUrl(url: URL): void {
     throw new Pag0Error("URL_NOT_ALLOWED", `Only http and https URLs can be fetched, not ${url.protocol}.`, {
       details: { scheme: url.protocol.slice(0, -1) },
     });
+  }
+  if (BAD_PORTS.has(url.port)) {
+    throw new Pag0Error(
+      "URL_NOT_ALLOWED",
+      `Port ${url.port} is one that fetch never connects to (it serves other protocols).`,
+      {
+        details: { host: url.hostname, port: Number(url.port) },
+      },
+    );
   }
   if (url.username !== "" || url.password !== "") {
     throw new Pag0Error(

@@ -147,6 +147,14 @@ describe("paid_fetch URL safety", () => {
       "URL_NOT_ALLOWED",
     );
   });
+
+  test.each(["http://example.com:1/", "https://example.com:25/", "http://example.com:6667/x"])(
+    "behavior: a port fetch never connects to (%s) is URL_NOT_ALLOWED, not an upstream error",
+    async (url) => {
+      const error = (await pag0.call("paid_fetch", { url })).structuredContent.error;
+      expect(error).toMatchObject({ code: "URL_NOT_ALLOWED", details: { port: Number(new URL(url).port) } });
+    },
+  );
 });
 
 describe("paid_fetch without a wallet", () => {
