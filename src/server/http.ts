@@ -16,6 +16,7 @@ import { LOCAL_PRINCIPAL } from "../tools/defineTool.js";
 import { apiKeySalt } from "./apiKeys.js";
 import { createMcpServer } from "./createMcpServer.js";
 import { type AuthedRequest, bearerAuth, keyVerifier } from "./httpAuth.js";
+import { httpRefusal } from "./httpRefusal.js";
 import { approvalRoutes, healthRoute, metricsRoute } from "./httpRoutes.js";
 import type { CallerOf, ToolSeam } from "./toolSeam.js";
 
@@ -39,9 +40,6 @@ const callerOf: CallerOf = (extra) => ({
   principal: extra.authInfo?.clientId ?? "anonymous",
   scopes: (extra.authInfo?.scopes ?? []) as Scope[],
 });
-
-const rpcError = (res: Response, status: number, message: string) =>
-  res.status(status).json({ jsonrpc: "2.0", error: { code: -32000, message }, id: null });
 
 /**
  * The streamable HTTP transport at /mcp, for remote agents: one API key per principal, Host and Origin checks
@@ -76,13 +74,7 @@ export function createHttpApp(deps: HttpApp) {
     legacyHeaders: false,
     keyGenerator: (req: AuthedRequest) => req.auth?.token ?? "anonymous",
     handler: (_req, res, _next, options) =>
-      res.status(429).json({
-        jsonrpc: "2.0",
-        error: {
-          code: -32000,
-          message: "RATE_LIMITED: too many requests for this key; retry after the Retry-After delay.",
-        },
-        id: null,
+      httpRefusal(res, 429, "RATE_LIMITED", "too many requests for this key; retry after the Retry-After delay.", {
         retryAfterSeconds: Math.ceil(options.windowMs / 1000),
       }),
   });
@@ -96,12 +88,13 @@ export function createHttpApp(deps: HttpApp) {
       const sessionId = req.header("mcp-session-id");
       if (sessionId) {
         const session = sessions.get(sessionId);
-        if (!session) return rpcError(res, 404, "Session not found");
-        if (session.principal !== req.auth?.clientId) return rpcError(res, 403, "This session belongs to another key");
+        if (!session) return httpRefusal(res, 404, "INVALID_INPUT", "Session not found");
+        if (session.principal !== req.auth?.clientId)
+          return httpRefusal(res, 403, "FORBIDDEN", "This session belongs to another key");
         return session.transport.handleRequest(req, res, req.body);
       }
       if (req.method !== "POST" || !isInitializeRequest(req.body)) {
-        return rpcError(res, 400, "Bad Request: No valid session ID provided");
+        return httpRefusal(res, 400, "INVALID_INPUT", "Bad Request: No valid session ID provided");
       }
       const principal = req.auth?.clientId ?? "anonymous";
       const transport = new StreamableHTTPServerTransport({
@@ -121,11 +114,10 @@ export function createHttpApp(deps: HttpApp) {
   );
   app.use((err: Error & { type?: string; status?: number }, _req: Request, res: Response, _next: NextFunction) => {
     if (err.type === "entity.too.large")
-      return rpcError(res, 413, `Request body larger than ${config.http.maxRequestBytes} bytes`);
-    if (err.type === "entity.parse.failed")
-      return res.status(400).json({ jsonrpc: "2.0", error: { code: -32700, message: "Parse error" }, id: null });
+      return httpRefusal(res, 413, "INVALID_INPUT", `Request body larger than ${config.http.maxRequestBytes} bytes`);
+    if (err.type === "entity.parse.failed") return httpRefusal(res, 400, "INVALID_INPUT", "Parse error", {}, -32700);
     log.error({ err }, "HTTP request failed");
-    return rpcError(res, 500, "Internal error");
+    return httpRefusal(res, 500, "INTERNAL", "Internal error");
   });
   return { app, closeSessions: () => Promise.all([...sessions.values()].map((s) => s.transport.close())) };
 }
@@ -133,7 +125,7 @@ export function createHttpApp(deps: HttpApp) {
 async function statelessRequest(deps: HttpApp, req: AuthedRequest, res: Response) {
   if (req.method !== "POST") {
     res.set("Allow", "POST");
-    return rpcError(res, 405, "Method not allowed: this server is stateless, POST only");
+    return httpRefusal(res, 405, "INVALID_INPUT", "Method not allowed: this server is stateless, POST only");
   }
   // instructions are only read at initialize: look the principal's limits up only then
   const limits = isInitializeRequest(req.body) ? await limitsOf(deps, req.auth?.clientId ?? "") : undefined;
@@ -164,7 +156,7 @@ function originCheck(hostnames: string[], origins: string[]) {
       // an unparseable Origin is refused below
     }
     if (origins.includes(origin) || hostnames.includes(host) || hostnames.includes(`[${host}]`)) return next();
-    return rpcError(res, 403, `Invalid Origin: ${origin.slice(0, 100)}`);
+    return httpRefusal(res, 403, "FORBIDDEN", `Invalid Origin: ${origin.slice(0, 100)}`);
   };
 }
 

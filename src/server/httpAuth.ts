@@ -4,6 +4,7 @@ import type { Scope } from "../ledger/accessStore.js";
 import type { Ledger } from "../ledger/ledger.js";
 import type { Logger } from "../logger.js";
 import { hashApiKey, looksLikeApiKey } from "./apiKeys.js";
+import { httpRefusal } from "./httpRefusal.js";
 
 export interface HttpAuthDeps {
   ledger: Ledger;
@@ -48,24 +49,19 @@ export function bearerAuth(deps: HttpAuthDeps, required?: Scope): RequestHandler
         );
       }
       if (required && !record.scopes.includes(required)) {
-        return res.status(403).json({ error: { code: "FORBIDDEN", message: `This key lacks the ${required} scope.` } });
+        return httpRefusal(res, 403, "FORBIDDEN", `This key lacks the ${required} scope.`);
       }
       req.auth = { token: record.id, clientId: record.principal, scopes: record.scopes, extra: { keyId: record.id } };
       return next();
     } catch (err) {
       deps.log.error({ err }, "API key check failed");
-      return res
-        .status(503)
-        .json({ error: { code: "LEDGER_UNAVAILABLE", message: "Keys cannot be checked right now." } });
+      return httpRefusal(res, 503, "LEDGER_UNAVAILABLE", "Keys cannot be checked right now.");
     }
   };
 }
 
 function unauthorized(res: Response, wwwAuthenticate: string, message: string) {
-  res
-    .status(401)
-    .set("WWW-Authenticate", wwwAuthenticate)
-    .json({ error: { code: "UNAUTHORIZED", message } });
+  httpRefusal(res.set("WWW-Authenticate", wwwAuthenticate), 401, "UNAUTHORIZED", message);
 }
 
 type KeyRecord = Awaited<ReturnType<Ledger["verifyApiKey"]>>;

@@ -1,5 +1,6 @@
 import express, { type Request, type Response } from "express";
 import type { HttpApp } from "./http.js";
+import { httpRefusal } from "./httpRefusal.js";
 
 /** GET /health: each dependency's status; 503 when the ledger (money) cannot be reached. */
 export function healthRoute(deps: HttpApp) {
@@ -40,7 +41,7 @@ export function approvalRoutes(deps: HttpApp) {
   router.post("/:id/:decision", async (req, res) => {
     const { id, decision } = req.params;
     if (decision !== "approve" && decision !== "deny")
-      return res.status(404).json({ error: { code: "INVALID_INPUT", message: "Use /approve or /deny." } });
+      return httpRefusal(res, 404, "INVALID_INPUT", "Use /approve or /deny.");
     const r = await deps.ledger.decideApproval(id, decision === "approve");
     deps.log.info({ approvalId: id, decision, ok: r.ok }, "approval decided");
     return res.status(r.ok ? 200 : 409).json(r);

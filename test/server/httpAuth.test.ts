@@ -110,6 +110,35 @@ describe("pag0 http authentication", () => {
     expect(budget.text).toContain("FORBIDDEN");
   });
 
+  test("behavior: every HTTP-level refusal has one body: a JSON-RPC error whose data names the stable code", async () => {
+    const pag0 = await serve({ PAG0_MAX_REQUEST_BYTES: "2000", PAG0_RATE_LIMIT_PER_MINUTE: "3" });
+    const fetchKey = await pag0.key(`shape-${Date.now()}`, ["fetch"]);
+    const auth = { authorization: `Bearer ${fetchKey}` };
+    const refusals: [string, Promise<{ status: number; text: string }>, number, string][] = [
+      ["no key", rpc(pag0, initialize), 401, "UNAUTHORIZED"],
+      ["an unknown key", rpc(pag0, initialize, { authorization: "Bearer pag0_nope" }), 401, "UNAUTHORIZED"],
+      ["a foreign Origin", rpc(pag0, initialize, { ...auth, origin: "https://evil.example" }), 403, "FORBIDDEN"],
+      ["an unknown session", rpc(pag0, initialize, { ...auth, "mcp-session-id": "nope" }), 404, "INVALID_INPUT"],
+      ["a body over the cap", rpc(pag0, { pad: "x".repeat(3000) }, auth), 413, "INVALID_INPUT"],
+    ];
+    for (const [what, pending, status, code] of refusals) {
+      const { status: got, text } = await pending;
+      expect(got, what).toBe(status);
+      const body = JSON.parse(text);
+      expect(body, what).toMatchObject({ jsonrpc: "2.0", id: null, error: { data: { code } } });
+      expect(body.error.message, what).toMatch(new RegExp(`^${code}: `));
+    }
+    const metrics = await fetch(`${pag0.url}/metrics`, { headers: { authorization: `Bearer ${fetchKey}` } });
+    expect(metrics.status).toBe(403);
+    expect(await metrics.json()).toMatchObject({ error: { data: { code: "FORBIDDEN" } } });
+    let limited: { status: number; text: string } | undefined;
+    for (let i = 0; i < 6 && limited?.status !== 429; i++) limited = await rpc(pag0, initialize, auth);
+    expect(limited?.status).toBe(429);
+    expect(JSON.parse(limited!.text)).toMatchObject({
+      error: { data: { code: "RATE_LIMITED", retryAfterSeconds: 60 } },
+    });
+  });
+
   test("behavior: the switch is refused off loopback and with public host names, from the env and as --no-auth", () => {
     expect(configProblems({ PAG0_HTTP_AUTH: "none", HOST: "0.0.0.0" })).toEqual([
       expect.stringMatching(/^PAG0_HTTP_AUTH: .*loopback HOST/),
