@@ -27,12 +27,15 @@ export function openLedger(config: Config, log: Logger): OpenedLedger {
   const settings = config.ledger;
   // the adapters (postgres.js, pglite-socket, the SQL wrappers) load with the ledger, after `initialize`
   const adapters = lazy(async () => {
-    const [{ embeddedClient }, { openPostgres }, { openSupabase }, { sqlLedger }] = await Promise.all([
-      import("../ledger/embeddedClient.js"),
-      import("../ledger/postgresClient.js"),
-      import("../ledger/supabaseClient.js"),
-      import("../ledger/sqlLedger.js"),
-    ]);
+    const [{ embeddedClient }, { openPostgres }, { openSupabase }, { sqlLedger }, { withDeadline }] = await Promise.all(
+      [
+        import("../ledger/embeddedClient.js"),
+        import("../ledger/postgresClient.js"),
+        import("../ledger/supabaseClient.js"),
+        import("../ledger/sqlLedger.js"),
+        import("../ledger/withDeadline.js"),
+      ],
+    );
     const embedded =
       settings.kind === "pglite"
         ? embeddedClient({
@@ -48,7 +51,8 @@ export function openLedger(config: Config, log: Logger): OpenedLedger {
         : settings.kind === "supabase"
           ? openSupabase(settings)
           : embedded!;
-    return { embedded, ledger: sqlLedger(client) };
+    // every call has a deadline, stalled sockets included: drivers bound only the connect
+    return { embedded, ledger: sqlLedger(withDeadline(client, settings.timeoutMs)) };
   });
   const started = performance.now();
   const ledger = deferredLedger(

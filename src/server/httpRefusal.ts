@@ -14,11 +14,9 @@ export function httpRefusal(
   data: Record<string, unknown> = {},
   rpcCode = -32000,
 ) {
-  return res
-    .status(status)
-    .json({
-      jsonrpc: "2.0",
-      error: { code: rpcCode, message: `${code}: ${message}`, data: { code, ...data } },
-      id: null,
-    });
+  return res.status(status).json({
+    jsonrpc: "2.0",
+    error: { code: rpcCode, message: `${code}: ${message}`, data: { code, ...data } },
+    id: null,
+  });
 }

@@ -1,20 +1,34 @@
 import { createConnection, createServer, type Server, type Socket } from "node:net";
 
-/** A TCP proxy to a service on 127.0.0.1 that a test can cut (as if the service stopped) and restore. */
+/** A TCP proxy to a service on 127.0.0.1 that a test can cut (as if the service stopped), stall, and restore. */
 export interface TcpProxy {
   port: number;
   /** closes the listener and every open connection: new ones are refused */
   cut(): Promise<void>;
-  /** listens again on the same port */
+  /** keeps every connection open, and accepts new ones, but passes no byte either way (a silent network path) */
+  stall(): void;
+  /** listens again on the same port (after cut), and passes bytes again (after stall) */
   restore(): Promise<void>;
   close(): Promise<void>;
 }
 
 export async function startTcpProxy(targetPort: number, targetHost = "127.0.0.1"): Promise<TcpProxy> {
   const sockets = new Set<Socket>();
+  const pairs = new Set<[Socket, Socket]>();
+  let stalled = false;
   const track = (s: Socket) => {
     sockets.add(s);
     s.once("close", () => sockets.delete(s));
+  };
+  const stop = ([a, b]: [Socket, Socket]) => {
+    a.unpipe(b);
+    b.unpipe(a);
+    a.pause();
+    b.pause();
+  };
+  const flow = ([a, b]: [Socket, Socket]) => {
+    a.pipe(b);
+    b.pipe(a);
   };
   let server: Server | null = null;
   const listen = (port: number) =>
@@ -23,7 +37,11 @@ export async function startTcpProxy(targetPort: number, targetHost = "127.0.0.1"
         const upstream = createConnection(targetPort, targetHost);
         track(client);
         track(upstream);
-        client.pipe(upstream).pipe(client);
+        const pair: [Socket, Socket] = [client, upstream];
+        pairs.add(pair);
+        client.once("close", () => pairs.delete(pair));
+        if (stalled) stop(pair);
+        else flow(pair);
         client.on("error", () => upstream.destroy());
         upstream.on("error", () => client.destroy());
       });
@@ -43,7 +61,15 @@ export async function startTcpProxy(targetPort: number, targetHost = "127.0.0.1"
   return {
     port,
     cut,
+    stall() {
+      stalled = true;
+      for (const pair of pairs) stop(pair);
+    },
     async restore() {
+      if (stalled) {
+        stalled = false;
+        for (const pair of pairs) flow(pair);
+      }
       if (!server) await listen(port);
     },
     close: cut,

@@ -19,6 +19,7 @@ import { startWorld, type World } from "../world/world.js";
 // Invariant 4 (fail closed for money) on a Postgres ledger that goes away and comes back.
 const PRICE = 10_000n;
 
+const LEDGER_TIMEOUT_MS = 3_000;
 let world: World;
 let db: ThrowawayDb;
 let proxy: TcpProxy;
@@ -41,7 +42,7 @@ beforeAll(async () => {
     PAG0_CACHE: "false",
     WALLET_PRIVATE_KEY: payer.key,
     DATABASE_URL: db.url.replace(":5432/", `:${proxy.port}/`),
-    PAG0_LEDGER_TIMEOUT_MS: "3000",
+    PAG0_LEDGER_TIMEOUT_MS: String(LEDGER_TIMEOUT_MS),
   });
   deps = createApp(config, createLogger("silent"));
   const server = createMcpServer(deps.tools, {
@@ -88,5 +89,33 @@ describe("paid_fetch with the Postgres ledger down", () => {
     expect(back.isError, JSON.stringify(back.structuredContent)).toBeFalsy();
     expect(deps.wallet?.signatureCount).toBe(2);
     expect(await world.balanceOf(payTo)).toBe(2n * PRICE);
+  });
+
+  test("behavior: a ledger that keeps its sockets open but answers nothing: paid calls fail closed, free calls answer, both within the deadline", async () => {
+    const url = world.v2.route({ price: PRICE });
+    const freeUrl = world.v2.route({ free: true });
+    expect((await call({ url, cache: "bypass" })).isError).toBeFalsy(); // the pool's connections are open
+    const signatures = deps.wallet?.signatureCount;
+
+    proxy.stall();
+    await new Promise((r) => setTimeout(r, 1_100)); // past the 1 s budget snapshot: the free call must ask the ledger
+    try {
+      const timed = async (args: Record<string, unknown>) => {
+        const t0 = performance.now();
+        const r = await call(args);
+        return { r, ms: performance.now() - t0 };
+      };
+      const [paid, free] = await Promise.all([timed({ url, cache: "bypass" }), timed({ url: freeUrl })]);
+      expect(paid.r.structuredContent.error?.code).toBe("LEDGER_UNAVAILABLE");
+      expect(paid.ms).toBeLessThan(LEDGER_TIMEOUT_MS + 1_000);
+      expect(free.r.isError, JSON.stringify(free.r.structuredContent)).toBeFalsy();
+      expect(free.r.structuredContent).toMatchObject({ status: 200, budget: null });
+      expect(free.ms).toBeLessThan(LEDGER_TIMEOUT_MS + 1_000);
+      expect(deps.wallet?.signatureCount).toBe(signatures); // nothing was signed
+    } finally {
+      await proxy.restore();
+    }
+    const back = await call({ url, cache: "bypass" });
+    expect(back.isError, JSON.stringify(back.structuredContent)).toBeFalsy();
   });
 });
