@@ -171,3 +171,31 @@ async function startInstance(env: Record<string, string>): Promise<string> {
   children.push(instance.child);
   return instance.url;
 }
+
+describe("stateless pag0 http, an instance dying mid-call", () => {
+  test("behavior: the client gets an error within 5 s, not at its own timeout", { timeout: 60_000 }, async () => {
+    const payer = await world.newPayer();
+    const dir = mkdtempSync(join(root, "dying-"));
+    writeFileSync(join(dir, "pag0.json"), JSON.stringify({ networks: [world.networkConfig] }));
+    const instance = await startPag0HttpProcess({
+      PAG0_CONFIG: join(dir, "pag0.json"),
+      PAG0_DATA_DIR: join(dir, "data"),
+      PAG0_ALLOW_PRIVATE_HOSTS: "true",
+      PAG0_HTTP_SESSIONS: "false",
+      PAG0_HTTP_AUTH: "none",
+      WALLET_PRIVATE_KEY: payer.key,
+      LOG_LEVEL: "warn",
+    });
+    children.push(instance.child);
+    const client = new Client({ name: "dying-test", version: "0" });
+    await client.connect(new StreamableHTTPClientTransport(new URL(`${instance.url}/mcp`)));
+    clients.push(client);
+    const slow = world.v2.route({ free: true, delayMs: 20_000 });
+    const pending = client.callTool({ name: "paid_fetch", arguments: { url: slow } }, undefined, { timeout: 60_000 });
+    await new Promise((r) => setTimeout(r, 500)); // the call is in flight at the upstream
+    const killedAt = performance.now();
+    instance.child.kill("SIGKILL");
+    await expect(pending).rejects.toThrow();
+    expect(performance.now() - killedAt).toBeLessThan(5_000);
+  });
+});
