@@ -72,20 +72,36 @@ export interface BundleCheck {
   leafMatchesReceipt: boolean;
   /** the proof leads from the leaf to the bundle's root (offline) */
   proofLocal: boolean;
-  /** the root stored on chain for the batch (one eth_call), or null without a chain */
+  /** the bundle names the chain the verifier's RPC serves, and the contract the verifier trusts (null offline) */
+  trustedAnchor: boolean | null;
+  /** the trusted contract's operator and agentId are the ones the verifier expects and the leaf carries */
+  contractIdentity: boolean | null;
+  /** the root the trusted contract stores for the batch (one eth_call), or null offline */
   chainRoot: Hex | null;
   /** the proof leads to the root read on chain */
   proofAgainstChainRoot: boolean | null;
-  /** PaymentAuditLog.verifyReceipt(...) via eth_call */
+  /** PaymentAuditLog.verifyReceipt(...) via eth_call on the trusted contract */
   contractVerifies: boolean | null;
+  /** every check passed, on chain included; false offline (nothing was read from a contract) */
   ok: boolean;
 }
 
 /**
- * Checks a bundle offline and, with a client of the audit chain, against the contract. `ok` needs every check
- * that could run to pass (and, with a client, the chain's root).
+ * What a verifier trusts: its own RPC of the audit chain and the PaymentAuditLog address the operator published,
+ * and optionally the operator and agentId it expects. Never taken from the bundle.
  */
-export async function verifyProofBundle(bundle: ProofBundle, client?: PublicClient): Promise<BundleCheck> {
+export interface TrustAnchor {
+  client: PublicClient;
+  contract: Address;
+  operator?: Address;
+  agentId?: bigint;
+}
+
+/**
+ * Checks a bundle offline and, with a trust anchor, against the trusted contract. `ok` needs every check to pass,
+ * the on-chain ones included: a bundle is VERIFIED only against a root read from the contract the verifier trusts.
+ */
+export async function verifyProofBundle(bundle: ProofBundle, anchor?: TrustAnchor): Promise<BundleCheck> {
   const recomputed = receiptHash(bundle.receipt);
   const leaf = fromJsonLeaf(bundle.leaf);
   const expected = receiptLeaf(leaf.seq, bundle.receipt, recomputed, leaf.agentId);
@@ -94,31 +110,46 @@ export async function verifyProofBundle(bundle: ProofBundle, client?: PublicClie
     receiptHash: recomputed === bundle.receiptHash.toLowerCase() && recomputed === leaf.receiptHash.toLowerCase(),
     leafMatchesReceipt: leafValues(expected).join() === values.join(),
     proofLocal: safeVerify(bundle.batch.root, values, bundle.proof),
+    trustedAnchor: null,
+    contractIdentity: null,
     chainRoot: null,
     proofAgainstChainRoot: null,
     contractVerifies: null,
     ok: false,
   };
-  if (client) {
-    if ((await client.getChainId()) !== bundle.chain.chainId)
-      throw new Error("the RPC serves another chain than the bundle's");
+  if (anchor) {
+    const sameContract = bundle.chain.contract?.toLowerCase() === anchor.contract.toLowerCase();
+    check.trustedAnchor = sameContract && (await anchor.client.getChainId()) === bundle.chain.chainId;
+    const reader = auditLogReader(anchor.client, anchor.contract);
+    const head = await reader.head().catch(() => null);
+    check.contractIdentity =
+      head !== null &&
+      head.agentId === leaf.agentId &&
+      (anchor.agentId === undefined || head.agentId === anchor.agentId) &&
+      (anchor.operator === undefined || head.operator.toLowerCase() === anchor.operator.toLowerCase());
     const batchId = BigInt(bundle.batch.batchId);
-    const onChain = await auditLogReader(client, bundle.chain.contract).batch(batchId);
+    const onChain = head && (await reader.batch(batchId));
     check.chainRoot = onChain?.root ?? null;
-    check.proofAgainstChainRoot = onChain !== null && safeVerify(onChain.root, values, bundle.proof);
-    check.contractVerifies = await client.readContract({
-      address: bundle.chain.contract,
-      abi: paymentAuditLogAbi,
-      functionName: "verifyReceipt",
-      args: [batchId, ...leafArgs(leaf), bundle.proof],
-    });
+    check.proofAgainstChainRoot = onChain != null && safeVerify(onChain.root, values, bundle.proof);
+    check.contractVerifies =
+      head !== null &&
+      (await anchor.client
+        .readContract({
+          address: anchor.contract,
+          abi: paymentAuditLogAbi,
+          functionName: "verifyReceipt",
+          args: [batchId, ...leafArgs(leaf), bundle.proof],
+        })
+        .catch(() => false));
   }
   check.ok =
     check.receiptHash &&
     check.leafMatchesReceipt &&
     check.proofLocal &&
-    check.proofAgainstChainRoot !== false &&
-    check.contractVerifies !== false;
+    check.trustedAnchor === true &&
+    check.contractIdentity === true &&
+    check.proofAgainstChainRoot === true &&
+    check.contractVerifies === true;
   return check;
 }
 

@@ -4,12 +4,12 @@ import { type Address, getAddress, isAddress } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
 import { auditChainClient, paymentChainClient } from "../app/chainClients.js";
 import { type App, createApp } from "../app.js";
-import { BUILTIN_AUDIT_CHAINS } from "../audit/auditConfig.js";
 import { auditLogReader } from "../audit/auditLogReader.js";
+import { checkSettlement } from "../audit/checkSettlement.js";
 import { checkCompleteness } from "../audit/completeness.js";
 import { deployAuditLog } from "../audit/deployAuditLog.js";
-import { buildProofBundle, type ProofBundle, verifyProofBundle } from "../audit/proofBundle.js";
-import { loadConfig } from "../config.js";
+import { buildProofBundle, type ProofBundle, type TrustAnchor, verifyProofBundle } from "../audit/proofBundle.js";
+import { type Config, loadConfig } from "../config.js";
 import type { AuditBatch } from "../ledger/auditStore.js";
 import { toDecimal } from "../money.js";
 import type { Command } from "./command.js";
@@ -22,9 +22,14 @@ Commands:
   deploy                    deploy PaymentAuditLog to the audit chain (SKALE_RPC_URL, ERC8004_SIGNER_KEY as its
                             operator, ERC8004_AGENT_ID) and print PAG0_AUDIT_CONTRACT
   status [--json]           backlog, last anchor, open batches and the contract's head
-  verify <receiptId | receiptHash | bundle.json> [--offline] [--rpc <url>]
-                            print the proof bundle (stdout) and check it locally and against the root on chain
-                            (stderr); a bundle file is checked without any ledger, as a third party would
+  verify <receiptId | receiptHash | bundle.json> [--contract <address>] [--rpc <url>] [--operator <address>]
+         [--agent-id <n>] [--payment-rpc <url>] [--offline [--allow-offline]]
+                            print the proof bundle (stdout) and check it locally and against the root read from
+                            the PaymentAuditLog you trust (--contract, else PAG0_AUDIT_CONTRACT) over your RPC
+                            (--rpc, else SKALE_RPC_URL or the built-in chain's), never the bundle's; with
+                            --payment-rpc also the settlement transfer on the payment chain. A bundle file needs
+                            no ledger, as a third party would check it. --offline checks the bundle alone and
+                            exits 1 (NOT VERIFIED ON CHAIN) unless --allow-offline
   reconcile [--blocks <n>] [--from-block <n>] [--to-block <n>] [--wallet <address>] [--json]
                             check that every USDC transfer from the wallet maps to a receipt (exit 1 if not)
 `;
@@ -38,7 +43,12 @@ export interface AuditIo {
 const OPTIONS = {
   json: { type: "boolean" },
   offline: { type: "boolean" },
+  "allow-offline": { type: "boolean" },
   rpc: { type: "string" },
+  contract: { type: "string" },
+  operator: { type: "string" },
+  "agent-id": { type: "string" },
+  "payment-rpc": { type: "string" },
   blocks: { type: "string" },
   "from-block": { type: "string" },
   "to-block": { type: "string" },
@@ -55,8 +65,10 @@ export const audit: Command = {
       return 0;
     }
     const io = { out: (t: string) => print(t), err: (t: string) => process.stderr.write(t) };
-    if (sub === "verify" && rest[0]?.endsWith(".json")) return verifyBundleFile(rest, io); // no ledger needed
     const config = loadConfig();
+    // a bundle file needs no ledger: the trust anchor comes from the flags and the config
+    if (sub === "verify" && rest[0]?.endsWith(".json")) return verifyBundleFile(rest, config, io);
+
     const deps = createApp(config, commandLogger(config));
     try {
       return await runAudit([sub, ...rest], { deps, ...io });
@@ -84,8 +96,8 @@ export async function runAudit(args: string[], io: AuditIo): Promise<number> {
       return status(io, values.json === true);
     case "verify":
       if (!positionals[0]) break;
-      if (positionals[0].endsWith(".json")) return verifyBundleFile(rest, io);
-      return verify(io, positionals[0], { offline: values.offline === true, rpc: values.rpc });
+      if (positionals[0].endsWith(".json")) return verifyBundleFile(rest, io.deps.config, io);
+      return verify(io, positionals[0], values);
     case "reconcile":
       return reconcile(io, values);
   }
@@ -170,7 +182,17 @@ async function status(io: AuditIo, json: boolean): Promise<number> {
   return 0;
 }
 
-async function verify(io: AuditIo, ref: string, options: { offline: boolean; rpc?: string }): Promise<number> {
+type VerifyFlags = {
+  offline?: boolean;
+  "allow-offline"?: boolean;
+  rpc?: string;
+  contract?: string;
+  operator?: string;
+  "agent-id"?: string;
+  "payment-rpc"?: string;
+};
+
+async function verify(io: AuditIo, ref: string, flags: VerifyFlags): Promise<number> {
   const { ledger, config } = io.deps;
   const receipts = await ledger.auditReceipts(
     /^0x[0-9a-fA-F]{64}$/.test(ref) ? { receiptHash: ref } : { receiptId: ref },
@@ -189,38 +211,87 @@ async function verify(io: AuditIo, ref: string, options: { offline: boolean; rpc
     bundles.push(buildProofBundle(r, sealed));
   }
   io.out(`${JSON.stringify(bundles.length === 1 ? bundles[0] : bundles, null, 2)}\n`);
-  const rpc = options.offline ? undefined : (options.rpc ?? config.audit.rpcUrl);
-  const ok = await checkBundles(bundles, rpc, io);
-  return ok && bundles.length === receipts.length ? 0 : 1;
+  const code = await checkBundles(bundles, flags, config, io);
+  return code === 0 && bundles.length < receipts.length ? 1 : code;
 }
 
-/** `pag0 audit verify bundle.json`: a third party's check, with no ledger and only a public RPC. */
-async function verifyBundleFile(args: string[], io: Pick<AuditIo, "out" | "err">): Promise<number> {
+/** `pag0 audit verify bundle.json`: a third party's check, with no ledger: the bundle, a contract address, an RPC. */
+async function verifyBundleFile(args: string[], config: Config, io: Pick<AuditIo, "out" | "err">): Promise<number> {
   const { values, positionals } = parseArgs({ args, options: OPTIONS, allowPositionals: true });
   const parsed = JSON.parse(readFileSync(positionals[0] as string, "utf8")) as ProofBundle | ProofBundle[];
-  const bundles = Array.isArray(parsed) ? parsed : [parsed];
-  const chainId = bundles[0]?.chain.chainId ?? 0;
-  const rpc = values.offline ? undefined : (values.rpc ?? BUILTIN_AUDIT_CHAINS[chainId]?.rpcUrl);
-  return (await checkBundles(bundles, rpc, io)) ? 0 : 1;
+  return checkBundles(Array.isArray(parsed) ? parsed : [parsed], values, config, io);
 }
 
-async function checkBundles(bundles: ProofBundle[], rpc: string | undefined, io: Pick<AuditIo, "err">) {
-  let ok = bundles.length > 0;
+/**
+ * The exit code of checking `bundles` against the verifier's own trust anchor: 0 only when every bundle was proven
+ * against a root read from the trusted contract (or, with --allow-offline, checked offline as asked).
+ */
+async function checkBundles(
+  bundles: ProofBundle[],
+  flags: VerifyFlags,
+  config: Config,
+  io: Pick<AuditIo, "err">,
+): Promise<number> {
+  if (bundles.length === 0) return 1;
+  const anchor = flags.offline ? null : trustAnchor(flags, config);
+  if (anchor && "problem" in anchor) {
+    io.err(`pag0 audit verify: ${anchor.problem}\n`);
+    return 2;
+  }
+  const paymentClient = flags["payment-rpc"] ? paymentChainClient({ rpcUrl: flags["payment-rpc"] }) : null;
+  let ok = true;
   for (const b of bundles) {
-    const client = rpc ? auditChainClient({ chainId: b.chain.chainId, rpcUrl: rpc }) : undefined;
-    const c = await verifyProofBundle(b, client);
-    ok &&= c.ok;
-    const chainPart = client
-      ? `root on chain ${c.chainRoot ?? "none"} ${c.proofAgainstChainRoot ? "proves it" : "does NOT prove it"}; ` +
+    const c = await verifyProofBundle(b, anchor ?? undefined).catch((e: Error) => {
+      io.err(`the audit chain could not be read: ${e.message.split("\n")[0]}\n`);
+      return null;
+    });
+    if (!c) return 1;
+    const settlement = paymentClient ? await checkSettlement(b, paymentClient) : null;
+    const chainPart = anchor
+      ? `${c.trustedAnchor ? "" : `anchored on ${b.chain.contract} (chain ${b.chain.chainId}), NOT the trusted contract; `}` +
+        `${c.contractIdentity ? "" : "the contract's operator or agentId is not the expected one; "}` +
+        `root on chain ${c.chainRoot ?? "none"} ${c.proofAgainstChainRoot ? "proves it" : "does NOT prove it"}; ` +
         `verifyReceipt ${c.contractVerifies}`
-      : "not checked on chain (offline)";
+      : "not checked on chain (--offline)";
+    const settled = settlement ? `; payment: ${settlement.reason}` : "";
+    const verdict = !anchor
+      ? c.receiptHash && c.leafMatchesReceipt && c.proofLocal
+        ? "NOT VERIFIED ON CHAIN"
+        : "NOT VERIFIED"
+      : c.ok && settlement?.ok !== false
+        ? "VERIFIED"
+        : "NOT VERIFIED";
     io.err(
       `receipt ${b.receipt.receiptId ?? `entry ${b.receipt.entry}`} (${b.receipt.kind}, seq ${b.leaf.seq}, batch ` +
         `${b.batch.batchId}): receiptHash ${c.receiptHash ? "ok" : "MISMATCH"}, leaf ${c.leafMatchesReceipt ? "ok" : "MISMATCH"}, ` +
-        `proof ${c.proofLocal ? "ok" : "FAILS"} locally; ${chainPart} -> ${c.ok ? "VERIFIED" : "NOT VERIFIED"}\n`,
+        `proof ${c.proofLocal ? "ok" : "FAILS"} locally; ${chainPart}${settled} -> ${verdict}\n`,
     );
+    const offlineOk = !anchor && flags["allow-offline"] === true && verdict === "NOT VERIFIED ON CHAIN";
+    ok &&= verdict === "VERIFIED" || offlineOk;
   }
-  return ok;
+  return ok ? 0 : 1;
+}
+
+/** The verifier's own RPC and trusted contract (flags, then config); a bundle never chooses either. */
+function trustAnchor(flags: VerifyFlags, config: Config): TrustAnchor | { problem: string } {
+  const contract = flags.contract ?? config.audit.contract;
+  if (!contract || !isAddress(contract)) {
+    return {
+      problem:
+        "name the PaymentAuditLog you trust: --contract <address> (the operator publishes it) or PAG0_AUDIT_CONTRACT; or --offline",
+    };
+  }
+  const rpcUrl = flags.rpc ?? config.audit.rpcUrl;
+  if (!rpcUrl) return { problem: "no RPC of the audit chain: --rpc <url> or SKALE_RPC_URL; or --offline" };
+  if (flags.operator !== undefined && !isAddress(flags.operator)) return { problem: "--operator is not an address" };
+  if (flags["agent-id"] !== undefined && !/^\d+$/.test(flags["agent-id"]))
+    return { problem: "--agent-id is not a number" };
+  return {
+    client: auditChainClient({ chainId: config.audit.chainId, rpcUrl }) as unknown as TrustAnchor["client"],
+    contract: getAddress(contract),
+    operator: flags.operator as Address | undefined,
+    agentId: flags["agent-id"] === undefined ? undefined : BigInt(flags["agent-id"]),
+  };
 }
 
 async function reconcile(

@@ -3,19 +3,25 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { PGlite } from "@electric-sql/pglite";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
-import { createWalletClient, http } from "viem";
-import { privateKeyToAccount } from "viem/accounts";
+import { StandardMerkleTree } from "@openzeppelin/merkle-tree";
+import { createWalletClient, type Hex, http } from "viem";
+import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { checkSettlement } from "../../src/audit/checkSettlement.js";
+import { deployAuditLog } from "../../src/audit/deployAuditLog.js";
 import { paymentAuditLogAbi } from "../../src/audit/paymentAuditLogAbi.js";
 import { type ProofBundle, verifyProofBundle } from "../../src/audit/proofBundle.js";
+import { receiptHash } from "../../src/audit/receiptHash.js";
+import { LEAF_ENCODING, leafValues, receiptLeaf } from "../../src/audit/receiptLeaf.js";
 import { runAudit } from "../../src/commands/audit.js";
+import { loadConfig } from "../../src/config.js";
 import type { Ledger } from "../../src/ledger/ledger.js";
 import { pag0StdioTransport } from "../support/pag0StdioTransport.js";
 import { openRawPglite } from "../support/rawPglite.js";
 import { startTestPag0, type TestPag0 } from "../support/testPag0.js";
 import { toViemChain } from "../world/toViemChain.js";
 import { startWorld, type World } from "../world/world.js";
-import { type AuditChain, startAuditChain } from "./auditChain.js";
+import { AUDIT_CHAIN_ID, type AuditChain, startAuditChain } from "./auditChain.js";
 import { type RpcProxy, startRpcProxy } from "./rpcProxy.js";
 
 let world: World;
@@ -110,7 +116,7 @@ describe("audit of paid calls", () => {
       });
       expect(bundle.leaf).toMatchObject({ paymentTxHash: p.payment.txHash, amount: p.payment.amountAtomic });
       expect(bundle.batch).toMatchObject({ batchId: item.audit.batchId, anchorTx: item.audit.anchorTx });
-      expect(await verifyProofBundle(bundle, audit.client)).toMatchObject({
+      expect(await verifyProofBundle(bundle, { client: audit.client, contract: audit.contract })).toMatchObject({
         receiptHash: true,
         leafMatchesReceipt: true,
         proofLocal: true,
@@ -258,6 +264,121 @@ describe("audit of paid calls", () => {
     expect(out).toMatch(new RegExp(`NO RECEIPT\\s+${outside}`));
     expect(out).toMatch(/1 without a receipt/);
     expect(out).not.toContain(viaPag0.payment.txHash);
+  });
+});
+
+describe("pag0 audit verify: only the verifier's trust anchor", () => {
+  /** `pag0 audit verify <file> …` with `config` (default: this file's, the audit chain configured) */
+  async function verifyFile(bundle: ProofBundle, args: string[] = [], config = pag0.deps.config) {
+    const file = join(mkdtempSync(join(tmpdir(), "pag0-forged-")), "bundle.json");
+    writeFileSync(file, JSON.stringify(bundle));
+    let err = "";
+    const code = await runAudit(["verify", file, ...args], {
+      deps: { ...pag0.deps, config },
+      out: () => {},
+      err: (t) => {
+        err += t;
+      },
+    });
+    return { code, err };
+  }
+
+  /** The same receipt with another amount, made self-consistent: its own one-leaf tree, root and proof. */
+  function forge(genuine: ProofBundle, seq = genuine.leaf.seq, batchId = genuine.batch.batchId): ProofBundle {
+    const receipt = structuredClone(genuine.receipt) as any;
+    receipt.quote.amount = (BigInt(receipt.quote.amount) * 100n).toString();
+    const hash = receiptHash(receipt);
+    const leaf = receiptLeaf(BigInt(seq), receipt, hash, BigInt(genuine.leaf.agentId));
+    const tree = StandardMerkleTree.of([leafValues(leaf)], [...LEAF_ENCODING]);
+    return {
+      ...genuine,
+      receipt,
+      receiptHash: hash,
+      leaf: { ...genuine.leaf, seq, receiptHash: hash, amount: leaf.amount.toString() },
+      proof: tree.getProof(0) as Hex[],
+      batch: { ...genuine.batch, batchId, root: tree.root as Hex, fromSeq: seq, toSeq: seq },
+    };
+  }
+
+  test("behavior: forged bundles exit non-zero, with and without the audit chain configured; the genuine one verifies", {
+    timeout: 120_000,
+  }, async () => {
+    const paid = await pay(15_000n);
+    await untilAnchored([paid.receiptId]);
+    const genuine = JSON.parse((await cli("verify", paid.receiptId)).out) as ProofBundle;
+    const bare = loadConfig({ PAG0_DATA_DIR: mkdtempSync(join(tmpdir(), "pag0-bare-")) }); // no audit chain configured
+    const trusted = ["--rpc", audit.rpcUrl, "--contract", audit.contract];
+
+    expect((await verifyFile(genuine)).code).toBe(0);
+    expect((await verifyFile(genuine, trusted, bare)).code).toBe(0);
+    expect((await verifyFile(genuine, [...trusted, "--operator", audit.operator.address])).code).toBe(0);
+
+    // a look-alike PaymentAuditLog deployed by another key, with the forged root anchored on it
+    const stranger = privateKeyToAccount(generatePrivateKey());
+    await audit.chain.fund(stranger.address, 10n ** 21n);
+    const lookalike = (
+      await deployAuditLog({
+        client: audit.client,
+        chainId: AUDIT_CHAIN_ID,
+        operator: stranger,
+        agentId: audit.agentId,
+      })
+    ).address;
+    const onLookalike = { ...forge(genuine, "1", "1"), chain: { ...genuine.chain, contract: lookalike } };
+    const strangerWallet = createWalletClient({
+      account: stranger,
+      chain: toViemChain(audit.chain),
+      transport: http(audit.rpcUrl),
+    });
+    const anchored = await strangerWallet.writeContract({
+      address: lookalike,
+      abi: paymentAuditLogAbi,
+      functionName: "anchorBatch",
+      args: [1n, onLookalike.batch.root, 1n, 1n, 1, ""],
+    });
+    await audit.client.waitForTransactionReceipt({ hash: anchored });
+
+    const changedAmount = structuredClone(genuine) as any;
+    changedAmount.receipt.quote.amount = "1";
+    const forgeries: [string, ProofBundle][] = [
+      ["a changed amount", changedAmount],
+      ["a self-consistent bundle with a fake root", forge(genuine)],
+      ["an unknown chain id", { ...genuine, chain: { ...genuine.chain, chainId: 777_777 } }],
+      ["a look-alike contract deployed by another key", onLookalike],
+    ];
+    for (const [what, bundle] of forgeries) {
+      const configured = await verifyFile(bundle);
+      expect(configured.code, `${what}, audit chain configured`).not.toBe(0);
+      expect(configured.err, what).toMatch(/NOT VERIFIED/);
+      expect((await verifyFile(bundle, trusted, bare)).code, `${what}, trust given as flags`).not.toBe(0);
+      expect((await verifyFile(bundle, [], bare)).code, `${what}, nothing configured`).not.toBe(0);
+    }
+    // a verifier pointed at the look-alike itself still refuses it when it names the operator it expects
+    const tricked = await verifyFile(onLookalike, ["--contract", lookalike, "--operator", audit.operator.address]);
+    expect(tricked.code).not.toBe(0);
+    expect(tricked.err).toMatch(/operator or agentId is not the expected one/);
+
+    // offline is explicit, and says so
+    const offline = await verifyFile(genuine, ["--offline"]);
+    expect(offline.code).toBe(1);
+    expect(offline.err).toMatch(/NOT VERIFIED ON CHAIN/);
+    expect((await verifyFile(genuine, ["--offline", "--allow-offline"])).code).toBe(0);
+    expect((await verifyFile(forge(genuine), ["--offline", "--allow-offline"])).code).toBe(0); // offline proves little
+    expect((await verifyFile(changedAmount, ["--offline", "--allow-offline"])).code).toBe(1);
+  });
+
+  test("behavior: --payment-rpc checks the settlement transfer; a receipt whose amount is not the transfer fails", async () => {
+    const paid = await pay(16_000n);
+    await untilAnchored([paid.receiptId]);
+    const genuine = JSON.parse((await cli("verify", paid.receiptId)).out) as ProofBundle;
+    const checked = await verifyFile(genuine, ["--payment-rpc", world.rpcUrl]);
+    expect(checked.code).toBe(0);
+    expect(checked.err).toMatch(/payment: settlement 0x[0-9a-f]{64} moved 16000/);
+    expect(await checkSettlement(genuine, world.publicClient)).toMatchObject({ ok: true });
+    const otherAmount = { ...genuine, leaf: { ...genuine.leaf, amount: "16001" } };
+    expect(await checkSettlement(otherAmount, world.publicClient)).toMatchObject({ ok: false });
+    const otherPayee = { ...genuine, leaf: { ...genuine.leaf, payTo: world.newAddress() } };
+    expect(await checkSettlement(otherPayee, world.publicClient)).toMatchObject({ ok: false });
   });
 });
 
