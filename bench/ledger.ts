@@ -1,18 +1,6 @@
-/**
- * `npm run bench` (second part): the ledger on each backend, and how fast `pag0 stdio` answers `initialize`.
- *   throughput: reserve+settle pairs per second, 50 in flight, on one hot budget and spread over 50 budgets:
- *     PGlite in process, PGlite through the unix socket of the owning process (another `pag0 stdio` on the same
- *     data dir), and Postgres 15 on 127.0.0.1:5432 (a throwaway database)
- *   startup: `pag0 stdio` as published (`npm run build` into a temp dir: tsc, then the ledger snapshot) on a fresh
- *     data dir: time to the `initialize` answer (heavy modules load on first use, the ledger opens once the client
- *     is initialized), against a bare MCP SDK stdio server started the same way; then (bench/ledgerStartup.ts)
- *     spawn to first tool call answer and RSS, on new and warm data dirs
- * BENCH_PAIRS sets the pairs per case (default 1000); BENCH_STARTS the startup samples (default 3).
- */
-import { execFileSync } from "node:child_process";
-import { copyFileSync, mkdirSync, mkdtempSync, rmSync, symlinkSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
 import { embeddedClient } from "../src/ledger/embeddedClient.js";
@@ -26,6 +14,7 @@ import { createLogger } from "../src/logger.js";
 import { testReserveInput } from "../test/support/reserveInput.js";
 import { createThrowawayDb } from "../test/support/throwawayDb.js";
 import { measureStartup, startupLines } from "./ledgerStartup.js";
+import { buildPackage } from "./transports/buildPackage.js";
 
 const PAIRS = Number(process.env.BENCH_PAIRS ?? 1000);
 const STARTS = Number(process.env.BENCH_STARTS ?? 3);
@@ -110,24 +99,6 @@ const BARE_SERVER = `import { McpServer } from "@modelcontextprotocol/sdk/server
 import { StdioServerTransport } from "@modelcontextprotocol/sdk/server/stdio.js";
 await new McpServer({ name: "bare", version: "0" }).connect(new StdioServerTransport());`;
 
-/** `npm run build`'s output (tsc, then the ledger snapshot), in a temp dir beside links to this checkout's node_modules and migrations */
-function buildPackage(): string {
-  const pkg = join(root, "pkg");
-  mkdirSync(pkg);
-  execFileSync(process.execPath, [
-    join("node_modules", "typescript", "bin", "tsc"),
-    "-p",
-    "tsconfig.build.json",
-    "--outDir",
-    join(pkg, "dist"),
-  ]);
-  copyFileSync("package.json", join(pkg, "package.json"));
-  symlinkSync(resolve("node_modules"), join(pkg, "node_modules"));
-  symlinkSync(resolve("supabase"), join(pkg, "supabase"));
-  execFileSync(process.execPath, [join(pkg, "dist", "ledger", "buildLedgerSnapshot.js")], { stdio: "ignore" });
-  return join(pkg, "dist", "cli.js");
-}
-
 async function startup(cli: string) {
   const samples = { pag0: [] as number[], ledger: [] as number[], bare: [] as number[] };
   for (let i = 0; i < STARTS; i++) {
@@ -145,7 +116,7 @@ async function startup(cli: string) {
 async function main() {
   try {
     const rates = await backends();
-    const cli = buildPackage();
+    const cli = (await buildPackage(join(root, "pkg"))).cli;
     const s = await startup(cli);
     const first = await measureStartup([cli, "stdio"], STARTS, join(root, "first-call"));
     const lines = [

@@ -56,7 +56,7 @@ process.once("SIGTERM", () => listener.close(() => process.exit(0)));
 `;
 
 /**
- * `npm run build`'s output in `dir`, beside links to this checkout's node_modules and migrations, and the baseline
+ * `npm run build`'s output (tsc, then the ledger snapshot) in `dir`, beside links to this checkout's node_modules and migrations, and the baseline
  * servers as .mjs files there, so every server runs the same way: `node <file>`, no tsx. Asynchronous: the world's
  * chain and servers in this process must keep answering meanwhile.
  */
@@ -72,6 +72,8 @@ export async function buildPackage(dir: string): Promise<BenchPackage> {
   copyFileSync("package.json", join(dir, "package.json"));
   symlinkSync(resolve("node_modules"), join(dir, "node_modules"));
   symlinkSync(resolve("supabase"), join(dir, "supabase"));
+  // as `npm run build` does: new data dirs start from the ledger snapshot
+  await promisify(execFile)(process.execPath, [join(dir, "dist", "ledger", "buildLedgerSnapshot.js")]);
   const bareStdio = join(dir, "bare-stdio.mjs");
   const bareHttp = join(dir, "bare-http.mjs");
   writeFileSync(bareStdio, BARE_STDIO);

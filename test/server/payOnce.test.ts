@@ -124,7 +124,7 @@ describe("pay once for the same data", () => {
     try {
       await ledger.upsertPrincipal("fleet-agent", { perRequest: 100_000n, daily: 1_000_000n, monthly: 10_000_000n });
       await ledger.createApiKey({ id, principal: "fleet-agent", keyHash: hashApiKey(key, SALT), scopes: ["fetch"] });
-      const urls = await Promise.all([startInstance(env), startInstance(env)]);
+      const urls = (await Promise.all([startInstance(env), startInstance(env)])).map((i) => i.url);
       const agents = await Promise.all(Array.from({ length: BURST }, (_, i) => connect(urls[i % 2]!, key)));
       const route = cacheableRoute();
       const results = await Promise.all(
@@ -156,8 +156,8 @@ describe("pay once for the same data", () => {
   });
 });
 
-/** One `pag0 http` process, stateless, on the given shared stores. Resolves to its base URL. */
-async function startInstance(env: Record<string, string>): Promise<string> {
+/** One `pag0 http` process, stateless, with `env` (its shared stores). */
+async function startInstance(env: Record<string, string>) {
   const dir = mkdtempSync(join(root, "i-"));
   writeFileSync(join(dir, "pag0.json"), JSON.stringify({ networks: [world.networkConfig] }));
   const instance = await startPag0HttpProcess({
@@ -169,24 +169,13 @@ async function startInstance(env: Record<string, string>): Promise<string> {
     ...env,
   });
   children.push(instance.child);
-  return instance.url;
+  return instance;
 }
 
 describe("stateless pag0 http, an instance dying mid-call", () => {
   test("behavior: the client gets an error within 5 s, not at its own timeout", { timeout: 60_000 }, async () => {
     const payer = await world.newPayer();
-    const dir = mkdtempSync(join(root, "dying-"));
-    writeFileSync(join(dir, "pag0.json"), JSON.stringify({ networks: [world.networkConfig] }));
-    const instance = await startPag0HttpProcess({
-      PAG0_CONFIG: join(dir, "pag0.json"),
-      PAG0_DATA_DIR: join(dir, "data"),
-      PAG0_ALLOW_PRIVATE_HOSTS: "true",
-      PAG0_HTTP_SESSIONS: "false",
-      PAG0_HTTP_AUTH: "none",
-      WALLET_PRIVATE_KEY: payer.key,
-      LOG_LEVEL: "warn",
-    });
-    children.push(instance.child);
+    const instance = await startInstance({ PAG0_HTTP_AUTH: "none", WALLET_PRIVATE_KEY: payer.key });
     const client = new Client({ name: "dying-test", version: "0" });
     await client.connect(new StreamableHTTPClientTransport(new URL(`${instance.url}/mcp`)));
     clients.push(client);
