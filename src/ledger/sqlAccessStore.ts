@@ -1,12 +1,11 @@
 import * as z from "zod";
 import type { AccessStore } from "./accessStore.js";
 import type { LedgerFunction, SqlArgs } from "./sqlClient.js";
+import { atomic, instant } from "./sqlValues.js";
 
 type Call = <S extends z.ZodType>(fn: LedgerFunction, args: SqlArgs, schema: S) => Promise<z.output<S>>;
 
-const atomic = z.string().regex(/^\d+$/).transform(BigInt);
 const scopes = z.array(z.enum(["fetch", "read", "operator"]));
-const ts = z.string().transform((s) => new Date(s));
 const approvalStatus = z.enum(["pending", "approved", "denied", "used", "none"]);
 
 const keyRecord = z.object({ id: z.string(), principal: z.string(), scopes });
@@ -16,8 +15,8 @@ const keyListing = z
     principal: z.string(),
     scopes,
     label: z.string().nullable(),
-    created_at: ts,
-    revoked_at: ts.nullable(),
+    created_at: instant,
+    revoked_at: instant.nullable(),
   })
   .transform(({ created_at, revoked_at, ...k }) => ({ ...k, createdAt: created_at, revokedAt: revoked_at }));
 const principalListing = z
@@ -33,8 +32,8 @@ const approvalListing = z
     idempotency_key: z.string(),
     details: z.record(z.string(), z.unknown()),
     status: approvalStatus,
-    created_at: ts,
-    expires_at: ts,
+    created_at: instant,
+    expires_at: instant,
   })
   .transform((a) => ({
     id: a.id,
@@ -77,7 +76,7 @@ export function sqlAccessStore(call: Call): AccessStore {
           p_details: r.details,
           p_ttl_seconds: r.ttlSeconds,
         },
-        z.object({ id: z.string(), status: approvalStatus, expires_at: ts }),
+        z.object({ id: z.string(), status: approvalStatus, expires_at: instant }),
       );
       return { id: out.id, status: out.status, expiresAt: out.expires_at };
     },

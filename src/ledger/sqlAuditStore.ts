@@ -1,37 +1,33 @@
 import * as z from "zod";
 import type { AuditBatch, AuditState, AuditStore } from "./auditStore.js";
 import type { LedgerFunction, SqlArgs } from "./sqlClient.js";
+import { atomic, instant } from "./sqlValues.js";
 
 type Call = <S extends z.ZodType>(fn: LedgerFunction, args: SqlArgs, schema: S) => Promise<z.output<S>>;
 
 const hex = z.string().regex(/^0x[0-9a-fA-F]*$/) as unknown as z.ZodType<`0x${string}`>;
-const uint = z
-  .string()
-  .regex(/^\d+$/)
-  .transform((s) => BigInt(s));
-const instant = z.string().transform((s) => new Date(s));
 const receiptJson = z.record(z.string(), z.unknown());
 const SPEND_ID = /^\d{1,18}$/;
 const RECEIPT_HASH = /^0x[0-9a-fA-F]{64}$/;
 
 const batch = z
   .object({
-    batch_id: uint,
+    batch_id: atomic,
     chain_id: z.string().regex(/^\d+$/).transform(Number),
     contract: z.string(),
-    agent_id: uint,
-    from_seq: uint,
-    to_seq: uint,
+    agent_id: atomic,
+    from_seq: atomic,
+    to_seq: atomic,
     leaf_count: z.number().int(),
     root: hex,
     status: z.enum(["built", "submitted", "confirmed"]),
     nonce: z.string().regex(/^\d+$/).transform(Number).nullable(),
     tx_hash: hex.nullable(),
     raw_tx: hex.nullable(),
-    gas_price: uint.nullable(),
+    gas_price: atomic.nullable(),
     attempts: z.number().int(),
-    block_number: uint.nullable(),
-    gas_used: uint.nullable(),
+    block_number: atomic.nullable(),
+    gas_used: atomic.nullable(),
     last_error: z.string().nullable(),
     created_at: instant,
     submitted_at: instant.nullable(),
@@ -64,8 +60,8 @@ const batch = z
 
 const queue = z
   .object({
-    last_batch_id: uint,
-    last_seq: uint,
+    last_batch_id: atomic,
+    last_seq: atomic,
     contract: z.string().nullable(),
     in_flight: z.boolean(),
     queued: z.number().int(),
@@ -88,7 +84,7 @@ const storedReceipt = z
     kind: z.enum(["settlement", "release", "denial"]),
     receipt: receiptJson,
     created_at: instant,
-    seq: uint.nullable(),
+    seq: atomic.nullable(),
     receipt_hash: hex.nullable(),
     leaf_hash: hex.nullable(),
     batch: batch.nullable(),

@@ -1,19 +1,9 @@
 import { z } from "zod";
 import type { BudgetStatus, CacheHitResult, ListSpendResult, ReserveResult, SpendRow } from "./ledger.js";
+import { atomic, instant } from "./sqlValues.js";
 
 // Parsers for the jsonb the ledger's SQL functions return (snake_case, bigints and instants as strings).
 // An answer that does not parse is treated like an outage by sqlLedger(): no payment on nonsense.
-
-const atomic = z
-  .string()
-  .regex(/^-?\d+$/)
-  .transform((s) => BigInt(s));
-
-const instant = z.string().transform((s, ctx) => {
-  const at = new Date(s);
-  if (Number.isNaN(at.getTime())) ctx.addIssue({ code: "custom", message: `not a timestamp: ${s}` });
-  return at;
-});
 
 const spendStatus = z.enum(["reserved", "signed", "settled", "released", "unknown", "expired"]);
 
