@@ -5,7 +5,7 @@ import type { Anchorer } from "./audit/anchorer.js";
 import { ANCHORER_LOCK_KEY, processLock } from "./audit/anchorLock.js";
 import { type BacklogGate, backlogGate } from "./audit/backlogGate.js";
 import type { ResponseCache } from "./cache/responseCache.js";
-import type { Config } from "./config.js";
+import type { Config } from "./config/loadConfig.js";
 import { lazy } from "./lazy.js";
 import { budgetSnapshot } from "./ledger/budgetSnapshot.js";
 import type { BudgetLimits, Ledger } from "./ledger/ledger.js";

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 import type { Command } from "./commands/command.js";
-import { ConfigError } from "./config.js";
+import { ConfigError } from "./config/loadConfig.js";
 
 /**
  * Every `pag0` subcommand, one file each in src/commands, loaded only when run: `pag0 stdio` must answer

@@ -1,5 +1,5 @@
 import { describe, expect, test } from "vitest";
-import { loadConfig } from "../src/config.js";
+import { loadConfig } from "../src/config/loadConfig.js";
 import { configProblems as problems } from "./support/configProblems.js";
 
 describe("loadConfig: the ledger", () => {

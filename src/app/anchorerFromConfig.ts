@@ -1,6 +1,6 @@
 import { privateKeyToAccount } from "viem/accounts";
 import { type Anchorer, createAnchorer } from "../audit/anchorer.js";
-import type { AuditConfig } from "../audit/auditConfig.js";
+import type { AuditConfig } from "../config/audit.js";
 import { auditChainClient } from "./chainClients.js";
 import type { AnchorerSettings } from "./lazyAdapters.js";
 

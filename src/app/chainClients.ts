@@ -1,6 +1,7 @@
 import { createPublicClient, defineChain, http, type PublicClient } from "viem";
-import { type AuditConfig, BUILTIN_AUDIT_CHAINS } from "../audit/auditConfig.js";
-import type { NetworkConfig } from "../config.js";
+import type { AuditConfig } from "../config/audit.js";
+import type { NetworkConfig } from "../config/loadConfig.js";
+import { BUILTIN_AUDIT_CHAINS } from "../config/networks.js";
 
 /**
  * The only place viem clients are made. A payment network's client reads EIP-3009 state and USDC metadata for the

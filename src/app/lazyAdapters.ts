@@ -1,7 +1,7 @@
 import type { Anchorer } from "../audit/anchorer.js";
 import type { AnchorLock } from "../audit/anchorLock.js";
 import type { AuditMetrics } from "../audit/auditMetrics.js";
-import type { Config } from "../config.js";
+import type { Config } from "../config/loadConfig.js";
 import { lazy, loadedValue, startJob, stopJob } from "../lazy.js";
 import type { AuditStore } from "../ledger/auditStore.js";
 import type { Logger } from "../logger.js";

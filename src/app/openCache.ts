@@ -1,6 +1,6 @@
 import { memoryCache } from "../cache/memoryCache.js";
 import type { ResponseCache } from "../cache/responseCache.js";
-import type { Config } from "../config.js";
+import type { Config } from "../config/loadConfig.js";
 import { lazy, loadedValue } from "../lazy.js";
 import type { Logger } from "../logger.js";
 

@@ -1,5 +1,5 @@
 import { type AnchorLock, postgresAdvisoryLock, processLock } from "../audit/anchorLock.js";
-import type { Config } from "../config.js";
+import type { Config } from "../config/loadConfig.js";
 import { lazy, loadedValue } from "../lazy.js";
 import { deferredLedger } from "../ledger/deferredLedger.js";
 import type { Ledger } from "../ledger/ledger.js";

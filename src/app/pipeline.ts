@@ -1,6 +1,6 @@
 import type { BacklogGate } from "../audit/backlogGate.js";
 import type { ResponseCache } from "../cache/responseCache.js";
-import type { Config } from "../config.js";
+import type { Config } from "../config/loadConfig.js";
 import type { Ledger } from "../ledger/ledger.js";
 import type { SavingsWriter } from "../ledger/savingsWriter.js";
 import type { Metrics } from "../metrics.js";

@@ -9,7 +9,7 @@ import { checkSettlement } from "../audit/checkSettlement.js";
 import { checkCompleteness } from "../audit/completeness.js";
 import { deployAuditLog } from "../audit/deployAuditLog.js";
 import { buildProofBundle, type ProofBundle, type TrustAnchor, verifyProofBundle } from "../audit/proofBundle.js";
-import { type Config, loadConfig } from "../config.js";
+import { type Config, loadConfig } from "../config/loadConfig.js";
 import type { AuditBatch } from "../ledger/auditStore.js";
 import { toDecimal } from "../money.js";
 import type { Command } from "./command.js";

@@ -1,5 +1,5 @@
 import { createApp } from "../app.js";
-import { loadConfig, withoutAuth } from "../config.js";
+import { loadConfig, withoutAuth } from "../config/loadConfig.js";
 import { createLogger } from "../logger.js";
 import { runHttp } from "../server/http.js";
 import type { Command } from "./command.js";

@@ -1,5 +1,5 @@
 import { openMigrationConnection } from "../app/openLedger.js";
-import { loadConfig } from "../config.js";
+import { loadConfig } from "../config/loadConfig.js";
 import { migratePostgres } from "../ledger/migratePostgres.js";
 import { defaultMigrationsDir } from "../ledger/sqlClient.js";
 import type { Command } from "./command.js";

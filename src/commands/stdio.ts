@@ -1,4 +1,4 @@
-import { loadConfig } from "../config.js";
+import { loadConfig } from "../config/loadConfig.js";
 import { createLogger } from "../logger.js";
 import { runStdio } from "../server/stdio.js";
 import { configInstructions } from "../tools/instructions.js";

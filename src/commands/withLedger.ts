@@ -1,5 +1,5 @@
 import { type App, createApp } from "../app.js";
-import { loadConfig } from "../config.js";
+import { loadConfig } from "../config/loadConfig.js";
 import { commandLogger } from "./commandLogger.js";
 
 /** Run one operator command against the configured ledger, and close it afterwards. */

@@ -1,5 +1,5 @@
 import { type Address, type PublicClient, parseAbi } from "viem";
-import type { NetworkConfig } from "../config.js";
+import type { NetworkConfig } from "../config/loadConfig.js";
 
 const usdcAbi = parseAbi([
   "function name() view returns (string)",

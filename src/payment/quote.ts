@@ -1,7 +1,7 @@
 import { decodePaymentRequiredHeader } from "@x402/core/http";
 import type { PaymentRequired } from "@x402/core/types";
 import * as z from "zod";
-import type { NetworkConfig } from "../config.js";
+import type { NetworkConfig } from "../config/loadConfig.js";
 import { Pag0Error } from "../errors.js";
 import type { Quote } from "../policy/quoteRules.js";
 
@@ -83,7 +83,7 @@ export function toQuote(raw: unknown, x402Version: number, networks: Networks): 
   };
 }
 
-/** The networks Pag0 pays on, by CAIP-2 id; the v1 names are theirs (config.ts). */
+/** The networks Pag0 pays on, by CAIP-2 id; the v1 names are theirs (config/networks.ts). */
 export type Networks = ReadonlyMap<string, Pick<NetworkConfig, "id" | "v1Name">>;
 
 /**

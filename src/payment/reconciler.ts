@@ -1,7 +1,7 @@
 import type { Logger } from "pino";
 import { type PublicClient, parseAbi } from "viem";
 import type { AnchorLock } from "../audit/anchorLock.js";
-import type { NetworkConfig } from "../config.js";
+import type { NetworkConfig } from "../config/loadConfig.js";
 import type { Ledger, SpendRow } from "../ledger/ledger.js";
 
 const eip3009Abi = parseAbi([

@@ -3,7 +3,7 @@ import type { PaymentPayload, PaymentRequired } from "@x402/core/types";
 import { toClientEvmSigner } from "@x402/evm";
 import { ExactEvmScheme } from "@x402/evm/exact/client";
 import { ExactEvmSchemeV1 } from "@x402/evm/v1";
-import type { NetworkConfig } from "../config.js";
+import type { NetworkConfig } from "../config/loadConfig.js";
 import { isPag0Error, Pag0Error } from "../errors.js";
 import type { Authorization } from "../ledger/ledger.js";
 import { toDecimal } from "../money.js";

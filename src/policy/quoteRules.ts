@@ -18,7 +18,7 @@ export interface Quote {
   domain: { name: string; version: string } | null;
 }
 
-/** A network's USDC: its address and its EIP-712 domain (config.ts). */
+/** A network's USDC: its address and its EIP-712 domain (config/networks.ts). */
 export interface UsdcToken {
   address: string;
   name: string;

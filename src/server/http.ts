@@ -8,7 +8,7 @@ import { isInitializeRequest } from "@modelcontextprotocol/sdk/types.js";
 import express, { type NextFunction, type Request, type Response } from "express";
 import { rateLimit } from "express-rate-limit";
 import type { Registry } from "prom-client";
-import { type Config, isLoopbackHost, noAuthProblem } from "../config.js";
+import { type Config, isLoopbackHost, noAuthProblem } from "../config/loadConfig.js";
 import type { Scope } from "../ledger/accessStore.js";
 import type { BudgetLimits, Ledger } from "../ledger/ledger.js";
 import type { Logger } from "../logger.js";

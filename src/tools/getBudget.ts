@@ -1,5 +1,5 @@
 import * as z from "zod";
-import type { Config } from "../config.js";
+import type { Config } from "../config/loadConfig.js";
 import type { Ledger } from "../ledger/ledger.js";
 import type { SavingsWriter } from "../ledger/savingsWriter.js";
 import { toDecimal } from "../money.js";

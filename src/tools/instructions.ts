@@ -1,4 +1,4 @@
-import type { Config } from "../config.js";
+import type { Config } from "../config/loadConfig.js";
 import type { BudgetLimits } from "../ledger/ledger.js";
 import { toDecimal } from "../money.js";
 import { addressOf } from "../payment/wallet.js";

@@ -14,7 +14,7 @@ import { type ProofBundle, verifyProofBundle } from "../../src/audit/proofBundle
 import { receiptHash } from "../../src/audit/receiptHash.js";
 import { LEAF_ENCODING, leafValues, receiptLeaf } from "../../src/audit/receiptLeaf.js";
 import { runAudit } from "../../src/commands/audit.js";
-import { loadConfig } from "../../src/config.js";
+import { loadConfig } from "../../src/config/loadConfig.js";
 import type { Ledger } from "../../src/ledger/ledger.js";
 import { pag0StdioTransport } from "../support/pag0StdioTransport.js";
 import { openRawPglite } from "../support/rawPglite.js";

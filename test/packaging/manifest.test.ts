@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { describe, expect, test } from "vitest";
-import { loadConfig } from "../../src/config.js";
+import { loadConfig } from "../../src/config/loadConfig.js";
 import { toAtomic } from "../../src/money.js";
 import { SERVER_INFO } from "../../src/server/createMcpServer.js";
 import { getBudget } from "../../src/tools/getBudget.js";

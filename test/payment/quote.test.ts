@@ -1,6 +1,6 @@
 import { encodePaymentRequiredHeader } from "@x402/core/http";
 import { describe, expect, test } from "vitest";
-import { loadConfig } from "../../src/config.js";
+import { loadConfig } from "../../src/config/loadConfig.js";
 import { readPaymentRequired, toCaip2, toQuotes } from "../../src/payment/quote.js";
 
 const requirement = {

@@ -1,6 +1,6 @@
 import { request } from "node:http";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { ConfigError, loadConfig, withoutAuth } from "../../src/config.js";
+import { ConfigError, loadConfig, withoutAuth } from "../../src/config/loadConfig.js";
 import type { Ledger } from "../../src/ledger/ledger.js";
 import { LOCAL_PRINCIPAL } from "../../src/tools/defineTool.js";
 import { configProblems } from "../support/configProblems.js";

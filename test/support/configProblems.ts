@@ -1,4 +1,4 @@
-import { ConfigError, loadConfig } from "../../src/config.js";
+import { ConfigError, loadConfig } from "../../src/config/loadConfig.js";
 
 /** The problems `loadConfig(env)` reports, or [] when it loads. */
 export function configProblems(env: Record<string, string>): string[] {

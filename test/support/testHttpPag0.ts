@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { Client, type ClientOptions } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import { type App, createApp } from "../../src/app.js";
-import { loadConfig } from "../../src/config.js";
+import { loadConfig } from "../../src/config/loadConfig.js";
 import type { Scope } from "../../src/ledger/accessStore.js";
 import type { BudgetLimits, Ledger } from "../../src/ledger/ledger.js";
 import { createLogger } from "../../src/logger.js";

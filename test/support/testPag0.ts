@@ -7,7 +7,7 @@ import { InMemoryTransport } from "@modelcontextprotocol/sdk/inMemory.js";
 import type { Server } from "@modelcontextprotocol/sdk/server/index.js";
 import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
 import { type App, createApp } from "../../src/app.js";
-import { type Config, loadConfig } from "../../src/config.js";
+import { type Config, loadConfig } from "../../src/config/loadConfig.js";
 import type { BudgetLimits, Ledger } from "../../src/ledger/ledger.js";
 import { createLogger } from "../../src/logger.js";
 import { createMcpServer } from "../../src/server/createMcpServer.js";

@@ -5,7 +5,7 @@ import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { InMemoryTransport } from "@modelcontextprotocol/sdk/inMemory.js";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { type App, createApp } from "../../src/app.js";
-import { loadConfig } from "../../src/config.js";
+import { loadConfig } from "../../src/config/loadConfig.js";
 import { migratePostgres } from "../../src/ledger/migratePostgres.js";
 import { openPostgres } from "../../src/ledger/postgresClient.js";
 import { MIGRATIONS_DIR } from "../../src/ledger/sqlClient.js";
