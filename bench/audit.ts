@@ -9,7 +9,7 @@
  */
 
 import { createAnchorer } from "../src/audit/anchorer.js";
-import { processLock } from "../src/audit/anchorLock.js";
+import { processLock } from "../src/jobs/jobLock.js";
 import type { Ledger } from "../src/ledger/ledger.js";
 import { createLogger } from "../src/logger.js";
 import { AUDIT_CHAIN_ID, type AuditChain, startAuditChain } from "../test/audit/auditChain.js";

@@ -2,10 +2,10 @@ import { lazyAnchorer, lazyPayer, lazyReconciler, lazyUpstreamFetch } from "./ap
 import { openCache } from "./app/openCache.js";
 import { openLedger } from "./app/openLedger.js";
 import type { Anchorer } from "./audit/anchorer.js";
-import { ANCHORER_LOCK_KEY, processLock } from "./audit/anchorLock.js";
 import { type BacklogGate, backlogGate } from "./audit/backlogGate.js";
 import type { ResponseCache } from "./cache/responseCache.js";
 import type { Config } from "./config/loadConfig.js";
+import { ANCHORER_LOCK_KEY, processLock, RECONCILER_LOCK_KEY } from "./jobs/jobLock.js";
 import { lazy } from "./lazy.js";
 import { budgetSnapshot } from "./ledger/budgetSnapshot.js";
 import type { BudgetLimits, Ledger } from "./ledger/ledger.js";
@@ -59,9 +59,6 @@ export interface App {
 
 /** Adapters a test (or an embedding host) brings instead of those config names. */
 export type AppOverrides = Partial<Pick<App, "ledger" | "fetch" | "cache">>;
-
-/** Advisory lock key of the reconciler ("pag0" ledger, 10): one instance per database runs it. */
-export const RECONCILER_LOCK_KEY = 7061673010n;
 
 export function createApp(config: Config, log: Logger, overrides: AppOverrides = {}): App {
   const { ledger, open, jobLock } = overrides.ledger

@@ -1,7 +1,7 @@
 import type { Anchorer } from "../audit/anchorer.js";
-import type { AnchorLock } from "../audit/anchorLock.js";
 import type { AuditMetrics } from "../audit/auditMetrics.js";
 import type { Config } from "../config/loadConfig.js";
+import type { JobLock } from "../jobs/jobLock.js";
 import { lazy, loadedValue, startJob, stopJob } from "../lazy.js";
 import type { AuditStore } from "../ledger/auditStore.js";
 import type { Logger } from "../logger.js";
@@ -53,7 +53,7 @@ export function lazyReconciler(deps: Omit<ReconcilerDeps, "clientFor">): Reconci
 /** What the anchorer runs on besides its config. */
 export interface AnchorerSettings {
   store: AuditStore;
-  lock: AnchorLock;
+  lock: JobLock;
   log: Logger;
   metrics: AuditMetrics;
 }

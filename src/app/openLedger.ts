@@ -1,5 +1,5 @@
-import { type AnchorLock, postgresAdvisoryLock, processLock } from "../audit/anchorLock.js";
 import type { Config } from "../config/loadConfig.js";
+import { type JobLock, postgresAdvisoryLock, processLock } from "../jobs/jobLock.js";
 import { lazy, loadedValue } from "../lazy.js";
 import { deferredLedger } from "../ledger/deferredLedger.js";
 import type { Ledger } from "../ledger/ledger.js";
@@ -12,7 +12,7 @@ export interface OpenedLedger {
   /** opens it now (calls open it anyway); failures are logged, and each call reports its own */
   open(): Promise<void>;
   /** leadership of a background job that must run once per database */
-  jobLock(key: bigint): AnchorLock;
+  jobLock(key: bigint): JobLock;
 }
 
 /**
@@ -77,7 +77,7 @@ export function openLedger(config: Config, log: Logger): OpenedLedger {
     settings.kind,
     async () => (await loadedValue(adapters))?.ledger.close(),
   );
-  const embeddedLock = (): AnchorLock => ({
+  const embeddedLock = (): JobLock => ({
     acquire: async () => (await adapters()).embedded!.ownerLock().acquire(),
     release: async () => (await loadedValue(adapters))?.embedded?.ownerLock().release(),
   });

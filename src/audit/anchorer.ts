@@ -8,8 +8,9 @@ import {
   type PublicClient,
   parseTransaction,
 } from "viem";
+import { backgroundJob } from "../jobs/backgroundJob.js";
+import type { JobLock } from "../jobs/jobLock.js";
 import type { AuditBatch, AuditStore } from "../ledger/auditStore.js";
-import type { AnchorLock } from "./anchorLock.js";
 import { type AuditLogHead, auditLogReader } from "./auditLogReader.js";
 import type { AuditMetrics } from "./auditMetrics.js";
 import { checkAuditChain } from "./checkAuditChain.js";
@@ -26,7 +27,7 @@ export interface AnchorerDeps {
   contract: Address;
   /** the contract's operator (ERC8004_SIGNER_KEY) */
   signer: LocalAccount;
-  lock: AnchorLock;
+  lock: JobLock;
   log: Logger;
   metrics?: AuditMetrics;
   /** seal a batch when this many receipts wait… */
@@ -323,41 +324,24 @@ export function createAnchorer(deps: AnchorerDeps): Anchorer {
     }
   }
 
-  let timer: NodeJS.Timeout | undefined;
-  let running: Promise<void> = Promise.resolve();
-  let stopped = false;
-  let failures = 0;
   const pollMs = Math.max(50, Math.min(1_000, deps.batchIntervalMs));
-
-  const schedule = (ms: number) => {
-    if (!stopped) timer = setTimeout(loop, ms).unref();
-  };
-  const loop = () => {
-    running = tick()
-      .then((r) => {
-        failures = 0;
-        schedule(r.role === "halted" ? 60_000 : r.more ? 0 : pollMs);
-      })
-      .catch((err) => {
-        failures++;
-        // the chain or the ledger is down: receipts wait in the outbox; back off up to 30 s
-        if (failures === 1 || failures % 10 === 0) log.warn({ err, failures }, "audit anchoring failed; will retry");
-        schedule(Math.min(pollMs * 2 ** Math.min(failures, 5), 30_000));
-      });
-  };
+  const job = backgroundJob({
+    run: async () => {
+      const r = await tick();
+      return r.role === "halted" ? 60_000 : r.more ? 0 : pollMs;
+    },
+    onError(err, failures) {
+      // the chain or the ledger is down: receipts wait in the outbox; back off up to 30 s
+      if (failures === 1 || failures % 10 === 0) log.warn({ err, failures }, "audit anchoring failed; will retry");
+      return Math.min(pollMs * 2 ** Math.min(failures, 5), 30_000);
+    },
+    onStop: () => deps.lock.release(),
+  });
 
   return {
     tick,
-    start() {
-      if (timer || stopped) return;
-      schedule(0);
-    },
-    async stop() {
-      stopped = true;
-      clearTimeout(timer);
-      await running;
-      await deps.lock.release();
-    },
+    start: () => job.start(),
+    stop: () => job.stop(),
     get halted() {
       return halted;
     },

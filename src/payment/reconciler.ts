@@ -1,7 +1,8 @@
 import type { Logger } from "pino";
 import { type PublicClient, parseAbi } from "viem";
-import type { AnchorLock } from "../audit/anchorLock.js";
 import type { NetworkConfig } from "../config/loadConfig.js";
+import { type BackgroundJob, backgroundJob } from "../jobs/backgroundJob.js";
+import type { JobLock } from "../jobs/jobLock.js";
 import type { Ledger, SpendRow } from "../ledger/ledger.js";
 
 const eip3009Abi = parseAbi([
@@ -23,7 +24,7 @@ export interface ReconcilerDeps {
   logLookbackBlocks?: bigint;
   now?: () => Date;
   /** the started loop runs only while this instance holds the lock (one instance per ledger); default: always */
-  lock?: AnchorLock;
+  lock?: JobLock;
 }
 
 export interface ReconcileReport {
@@ -102,25 +103,24 @@ export function createReconciler(deps: ReconcilerDeps): Reconciler {
     return now;
   }
 
-  let timer: NodeJS.Timeout | undefined;
-  let running: Promise<unknown> = Promise.resolve();
+  let job: BackgroundJob | undefined;
   return {
     runOnce,
     start(intervalMs) {
-      const tick = () => {
-        running = lead()
-          .then((leader) => (leader ? runOnce() : null))
-          .catch((err) => deps.log.warn({ err }, "reconcile run failed"))
-          .finally(() => {
-            if (timer) timer = setTimeout(tick, intervalMs).unref();
-          });
-      };
-      timer = setTimeout(tick, 0).unref();
+      job ??= backgroundJob({
+        run: async () => {
+          if (await lead()) await runOnce();
+          return intervalMs;
+        },
+        onError(err) {
+          deps.log.warn({ err }, "reconcile run failed");
+          return intervalMs;
+        },
+      });
+      job.start();
     },
     async stop() {
-      clearTimeout(timer);
-      timer = undefined;
-      await running;
+      await job?.stop();
       await deps.lock?.release();
     },
   };

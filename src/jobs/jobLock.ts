@@ -1,21 +1,24 @@
 import type postgres from "postgres";
 
 /**
- * Leadership for one background job per database (the anchorer; deps.ts also gives one to the reconciler): only the
- * holder runs it. The anchorer's correctness does not rest on it (the SQL refuses a stale seal and the contract a
- * repeated or gapped batch); it keeps a second instance from paying gas for transactions the contract would revert.
+ * Leadership of a background job that runs once per database (the anchorer, the reconciler): only the holder runs
+ * it. Neither job's correctness rests on it (every ledger move is replay-safe, the SQL refuses a stale seal and the
+ * contract a repeated or gapped batch); it keeps a second instance from doing the work again, or from paying gas
+ * for transactions the contract would revert.
  */
-export interface AnchorLock {
+export interface JobLock {
   /** True while this process holds the lock; takes it when free. Cheap enough to call on every tick. */
   acquire(): Promise<boolean>;
   release(): Promise<void>;
 }
 
 /** The embedded ledger: this process owns the data dir (see dataDirLock.ts), so it owns the job too. */
-export const processLock = (): AnchorLock => ({ acquire: async () => true, release: async () => {} });
+export const processLock = (): JobLock => ({ acquire: async () => true, release: async () => {} });
 
 /** Advisory lock key of the anchorer ("pag0" audit, 2); audit_create_batch's transaction lock is …1. */
 export const ANCHORER_LOCK_KEY = 7061673002n;
+/** Advisory lock key of the reconciler ("pag0" ledger, 10). */
+export const RECONCILER_LOCK_KEY = 7061673010n;
 
 /**
  * A session-level `pg_try_advisory_lock` on a dedicated postgres.js connection: it is released when this process
@@ -23,7 +26,7 @@ export const ANCHORER_LOCK_KEY = 7061673002n;
  * any session; the connection is kept alone (max 1) and checked in `pg_locks` before each tick, since a silent
  * reconnect would otherwise lose the lock unnoticed.
  */
-export function postgresAdvisoryLock(url: string, key: bigint = ANCHORER_LOCK_KEY): AnchorLock {
+export function postgresAdvisoryLock(url: string, key: bigint = ANCHORER_LOCK_KEY): JobLock {
   let sql: postgres.Sql | null = null;
   const classid = Number(key >> 32n);
   const objid = Number(key & 0xffffffffn);
