@@ -84,6 +84,28 @@ export function decodeSlot(raw: string | null): CacheSlot | null {
   };
 }
 
+/** How many small decoded values a decoder keeps beside the raw value each came from: 4 MB at most. */
+const DECODED_SLOTS = 256;
+const DECODED_MAX_CHARS = 16 * 1024;
+
+/**
+ * `decodeSlot` that keeps the last decoding of each key's value: a hit on an unchanged entry (the memory store
+ * hands back the same string, Redis an equal one) skips JSON.parse, validation and base64.
+ */
+export function slotDecoder(): (key: string, raw: string | null) => CacheSlot | null {
+  const decoded = new Map<string, { raw: string; slot: CacheSlot | null }>();
+  return (key, raw) => {
+    if (raw === null) return null;
+    const kept = decoded.get(key);
+    if (kept?.raw === raw) return kept.slot;
+    const slot = decodeSlot(raw);
+    if (raw.length > DECODED_MAX_CHARS) return slot;
+    if (decoded.size >= DECODED_SLOTS) decoded.clear();
+    decoded.set(key, { raw, slot });
+    return slot;
+  };
+}
+
 /** The response a hit returns, with `Age` saying how long ago it was bought. */
 export function entryResponse(entry: CacheEntry, nowMs: number): UpstreamResult {
   const age = Math.max(0, Math.floor((nowMs - entry.storedAt) / 1000)) + Number(entry.headers.age ?? 0);

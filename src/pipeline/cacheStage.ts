@@ -1,13 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { setTimeout as sleep } from "node:timers/promises";
-import {
-  type CacheEntry,
-  type CacheSlot,
-  decodeSlot,
-  encodeEntry,
-  encodeVary,
-  entryResponse,
-} from "../cache/cacheEntry.js";
+import { type CacheEntry, encodeEntry, encodeVary, entryResponse, slotDecoder } from "../cache/cacheEntry.js";
 import { baseKey, variantKey } from "../cache/cacheKey.js";
 import { type CachePolicy, type HostCacheRule, planRequest, planStore } from "../cache/cachePolicy.js";
 import type { ResponseCache } from "../cache/responseCache.js";
@@ -15,6 +8,7 @@ import type { CacheHitInput, Ledger, SpendRow } from "../ledger/ledger.js";
 import type { SavingsWriter } from "../ledger/savingsWriter.js";
 import type { CacheMetrics } from "../metrics.js";
 import { redactUrl } from "../redact.js";
+import { claim, failOpen } from "./cacheGuards.js";
 import type { Stage } from "./compose.js";
 import type { CallContext, Delivered, Outcome, UpstreamResult } from "./context.js";
 
@@ -36,10 +30,6 @@ export interface CacheStageDeps {
    */
   leaseMs?: number;
 }
-
-/** How many small decoded cache values a stage keeps beside the raw value each came from: 4 MB at most. */
-const DECODED_SLOTS = 256;
-const DECODED_MAX_CHARS = 16 * 1024;
 
 /** How often an instance waiting on another one's lease looks for the entry it is buying. */
 const LEASE_POLL_MS = 25;
@@ -63,18 +53,7 @@ export function cacheStage(deps: CacheStageDeps): Stage {
   const attempt = failOpen(deps);
   const inflight = new Map<string, Promise<void>>();
 
-  // the last decoding of each stored value: a hit on an unchanged entry skips JSON.parse, validation and base64
-  const decoded = new Map<string, { raw: string; slot: CacheSlot | null }>();
-  function decode(key: string, raw: string | null): CacheSlot | null {
-    if (raw === null) return null;
-    const kept = decoded.get(key);
-    if (kept?.raw === raw) return kept.slot;
-    const slot = decodeSlot(raw);
-    if (raw.length > DECODED_MAX_CHARS) return slot;
-    if (decoded.size >= DECODED_SLOTS) decoded.clear();
-    decoded.set(key, { raw, slot });
-    return slot;
-  }
+  const decode = slotDecoder();
 
   async function read(base: string, headers: Record<string, string>): Promise<CacheEntry | null> {
     const slot = decode(base, await deps.cache.get(base));
@@ -265,47 +244,4 @@ function validators(entry: CacheEntry): Record<string, string> {
   const etag = entry.headers.etag;
   const lastModified = entry.headers["last-modified"];
   return etag !== undefined ? { "if-none-match": etag } : lastModified ? { "if-modified-since": lastModified } : {};
-}
-
-/** Marks a call in flight for `key` until the returned function is called. */
-function claim(inflight: Map<string, Promise<void>>, key: string): () => void {
-  let resolve = () => {};
-  const done = new Promise<void>((r) => {
-    resolve = r;
-  });
-  inflight.set(key, done);
-  return () => {
-    if (inflight.get(key) === done) inflight.delete(key);
-    resolve();
-  };
-}
-
-/** Runs cache operations so that a failing store is skipped, not fatal: a warning when it fails, then a pause. */
-function failOpen(deps: CacheStageDeps) {
-  let retryAt = 0;
-  const attempt = async function attempt<T>(
-    ctx: CallContext,
-    op: "get" | "set" | "lease",
-    run: () => Promise<T>,
-  ): Promise<T | undefined> {
-    if (performance.now() < retryAt) {
-      deps.metrics.bypassed.inc({ op });
-      return undefined;
-    }
-    try {
-      return await run();
-    } catch (e) {
-      const pauseMs = deps.retryAfterMs ?? 5_000;
-      retryAt = performance.now() + pauseMs;
-      deps.metrics.bypassed.inc({ op });
-      ctx.log.warn(
-        { cache: deps.cache.kind, op, reason: e instanceof Error ? e.message : String(e), pauseMs },
-        "cache bypassed: the cache store failed; calls go on without it (paying as usual) and it is retried shortly",
-      );
-      return undefined;
-    }
-  };
-  /** whether the store is being skipped after a failure */
-  const paused = () => performance.now() < retryAt;
-  return Object.assign(attempt, { paused });
 }

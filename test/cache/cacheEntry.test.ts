@@ -1,5 +1,12 @@
 import { describe, expect, test } from "vitest";
-import { type CacheEntry, decodeSlot, encodeEntry, encodeVary, entryResponse } from "../../src/cache/cacheEntry.js";
+import {
+  type CacheEntry,
+  decodeSlot,
+  encodeEntry,
+  encodeVary,
+  entryResponse,
+  slotDecoder,
+} from "../../src/cache/cacheEntry.js";
 import { testQuote } from "../support/spendQuote.js";
 
 const entry = (overrides: Partial<CacheEntry> = {}): CacheEntry => ({
@@ -43,5 +50,21 @@ describe("cache entries", () => {
     expect(entryResponse(entry(), 1_000_000 + 61_500).headers.age).toBe("61");
     expect(entryResponse(entry({ headers: { age: "10" } }), 1_005_000).headers.age).toBe("15");
     expect(entryResponse(entry(), 1_000_000)).toMatchObject({ status: 200, truncated: false });
+  });
+});
+
+describe("slotDecoder", () => {
+  test("default: an unchanged value is decoded once; a changed one again; a large one is never kept", () => {
+    const decode = slotDecoder();
+    const raw = encodeEntry(entry());
+    const first = decode("k", raw);
+    expect(first).toEqual(decodeSlot(raw));
+    expect(decode("k", `${raw}`)).toBe(first); // an equal string from the store: the same decoding
+    const changed = encodeEntry(entry({ status: 203 }));
+    expect(decode("k", changed)).not.toBe(first);
+    expect(decode("k", changed)).toMatchObject({ t: "entry", entry: { status: 203 } });
+    const big = encodeEntry(entry({ body: new Uint8Array(20_000) }));
+    expect(decode("big", big)).not.toBe(decode("big", big));
+    expect(decode("k", null)).toBeNull();
   });
 });
