@@ -1,5 +1,7 @@
 #!/usr/bin/env node
+import { readFileSync } from "node:fs";
 import type { Command } from "./commands/command.js";
+import { print } from "./commands/output.js";
 import { ConfigError } from "./config/loadConfig.js";
 
 /**
@@ -51,7 +53,7 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }
 
 const usage = () =>
   [
-    "Usage: pag0 <command>",
+    "Usage: pag0 <command> [--help]   (pag0 --version prints the version)",
     "",
     "Commands:",
     ...Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(10)}${c.summary}`),
@@ -60,9 +62,32 @@ const usage = () =>
     "",
   ].join("\n");
 
+const HELP = new Set(["--help", "-h"]);
+
+/** The package's version, from its package.json (beside dist/ and src/ alike). */
+function version(): string {
+  const pkg = JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as { version: string };
+  return pkg.version;
+}
+
 async function main([name = "help", ...args]: string[]): Promise<number> {
-  if (name === "help" || name === "--help" || name === "-h") {
-    process.stderr.write(usage());
+  if (name === "--version" || name === "-v") {
+    print(`${version()}\n`);
+    return 0;
+  }
+  // `pag0 help`, `pag0 --help`, `pag0 help <command>`: usage on stdout, nothing run
+  const asked = name === "help" || HELP.has(name) ? args[0] : HELP.has(args[0] ?? "") ? name : undefined;
+  if (name === "help" || HELP.has(name) || asked !== undefined) {
+    if (asked === undefined) {
+      print(usage());
+      return 0;
+    }
+    const command = COMMANDS[asked];
+    if (!command) {
+      process.stderr.write(`pag0: unknown command "${asked}"\n\n${usage()}`);
+      return 2;
+    }
+    print((await command.load()).usage);
     return 0;
   }
   const command = COMMANDS[name];

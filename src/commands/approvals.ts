@@ -12,6 +12,7 @@ A payment above PAG0_APPROVAL_THRESHOLD waits for a human. Approving needs an in
 running shell commands cannot approve its own payment; remote operators use POST /approvals/<id>/approve.`;
 
 export const approvals: Command = {
+  usage: USAGE,
   summary: "list, approve or deny payments waiting for a human (above PAG0_APPROVAL_THRESHOLD)",
   async run([sub, id]) {
     if (sub === "list") {

@@ -40,6 +40,7 @@ export interface AuditIo {
 }
 
 export const audit: Command = {
+  usage: USAGE,
   summary: "audit receipts on SKALE: deploy | status | verify <receiptId> | reconcile",
   async run(args) {
     const [sub = "help", ...rest] = args;

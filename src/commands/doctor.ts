@@ -33,6 +33,8 @@ function reporter() {
 }
 
 export const doctor: Command = {
+  usage:
+    "Usage: pag0 doctor\n\nChecks the configuration, the data dir, the ledger, the audit chain, the cache, the wallet and the RPC and USDC of\neach enabled network, one line each (OK, WARN, FAIL); exits 1 if anything FAILs.\n",
   summary:
     "check the configuration, data dir, ledger, audit chain, cache, wallet and each network's RPC and USDC (exit 1 on FAIL)",
   async run() {

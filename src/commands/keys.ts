@@ -15,6 +15,7 @@ Scopes: fetch (call paid_fetch, read own spend), read (get_budget, list_spend on
 const SCOPES: readonly Scope[] = ["fetch", "read", "operator"];
 
 export const keys: Command = {
+  usage: USAGE,
   summary: "create, list and revoke API keys of remote agents (principals)",
   async run(args) {
     const [sub, ...rest] = args;

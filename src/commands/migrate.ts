@@ -5,6 +5,8 @@ import { defaultMigrationsDir } from "../ledger/sqlClient.js";
 import type { Command } from "./command.js";
 
 export const migrate: Command = {
+  usage:
+    "Usage: pag0 migrate\n\nApplies supabase/migrations to DATABASE_URL in name order under an advisory lock, each in its own transaction;\nrefuses a database whose applied migrations were edited.\n",
   summary: "apply supabase/migrations to DATABASE_URL (once, however many run at the same time)",
   async run() {
     const config = loadConfig();

@@ -11,6 +11,7 @@ const USAGE = `Usage:
 Limits are USDC; days and months are UTC. Only operators change limits: no tool can.`;
 
 export const policy: Command = {
+  usage: USAGE,
   summary: "show or set a principal's per-request, daily and monthly limits",
   async run(args) {
     const [sub, ...rest] = args;

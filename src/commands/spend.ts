@@ -40,6 +40,7 @@ const OPTIONS = {
 } as const;
 
 export const spend: Command = {
+  usage: USAGE,
   summary: "list payments from the ledger as a table, --json or --csv (filters: --since --until --host --status)",
   async run(args) {
     let parsed: ReturnType<typeof parseSpendArgs>;

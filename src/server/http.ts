@@ -163,27 +163,38 @@ function originCheck(hostnames: string[], origins: string[]) {
 /** Listen until SIGINT/SIGTERM, then stop taking requests, close sessions and the ledger. */
 export async function runHttp(deps: HttpApp): Promise<void> {
   const { config, log } = deps;
-  let server: Server;
-  let closeSessions: () => Promise<unknown>;
+  const http = createHttpApp(deps);
+  let server: Server | undefined;
   try {
+    // the port first: a busy one is reported at once, before the ledger opens
+    server = await new Promise<Server>((resolve, reject) => {
+      // Express 5 hands a listen error to this callback (and emits no "error" event)
+      const s = http.app.listen(config.http.port, config.http.host, (e?: NodeJS.ErrnoException) => {
+        if (!e) return resolve(s);
+        reject(
+          e.code === "EADDRINUSE"
+            ? new Error(
+                `port ${config.http.port} on ${config.http.host} is already in use: stop the other server or set PORT`,
+              )
+            : e,
+        );
+      });
+    });
     await deps.ledger.setWalletLimits(config.policy.walletLimits);
     if (!isLoopbackHost(config.http.host) && (await deps.ledger.listApiKeys()).every((k) => k.revokedAt !== null)) {
       throw new Error(
         `Refusing to listen on ${config.http.host} without API keys: every request needs one, so no agent could connect. Create one with \`pag0 keys create --principal <name>\`.`,
       );
     }
-    const http = createHttpApp(deps);
-    closeSessions = http.closeSessions;
-    server = await new Promise((resolve, reject) => {
-      const s = http.app.listen(config.http.port, config.http.host, () => resolve(s));
-      s.once("error", reject);
-    });
   } catch (e) {
-    // nothing may keep the process alive after a refusal: the embedded ledger serves a socket, the cache connects
+    // nothing may keep the process alive after a refusal: the port, the embedded ledger's socket, the cache
+    const listening = server;
+    if (listening?.listening) await new Promise((resolve) => listening.close(resolve));
     await deps.cache.close().catch(() => {});
     await deps.ledger.close().catch(() => {});
     throw e;
   }
+  const closeSessions = http.closeSessions;
   const { address, port } = server.address() as AddressInfo;
   log.info({ address, port, sessions: config.http.sessions }, "pag0 http ready");
   const auth =

@@ -1,0 +1,68 @@
+import { execFile } from "node:child_process";
+import { existsSync, mkdtempSync, readFileSync } from "node:fs";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, expect, test } from "vitest";
+
+const COMMANDS = ["stdio", "http", "migrate", "keys", "policy", "approvals", "spend", "doctor", "audit", "demo"];
+
+/** `pag0 <args>` from source, with only `env`; resolves to its exit code, output and time. */
+function pag0(args: string[], env: Record<string, string> = {}) {
+  const t0 = performance.now();
+  return new Promise<{ code: number; stdout: string; stderr: string; ms: number }>((resolve) => {
+    execFile(
+      process.execPath,
+      ["--import", "tsx", "src/cli.ts", ...args],
+      { env: { PATH: process.env.PATH ?? "", LOG_LEVEL: "warn", ...env }, timeout: 30_000 },
+      (error, stdout, stderr) =>
+        resolve({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr, ms: performance.now() - t0 }),
+    );
+  });
+}
+
+describe("pag0 CLI", () => {
+  test("default: --version and -v print the package version", async () => {
+    const { version } = JSON.parse(readFileSync("package.json", "utf8"));
+    for (const flag of ["--version", "-v"]) {
+      expect(await pag0([flag])).toMatchObject({ code: 0, stdout: `${version}\n` });
+    }
+  });
+
+  test("behavior: --help on every subcommand prints its usage to stdout and exits 0, running nothing", async () => {
+    const dataDir = join(mkdtempSync(join(tmpdir(), "pag0-help-")), "data");
+    for (const command of COMMANDS) {
+      for (const args of [
+        [command, "--help"],
+        [command, "-h"],
+        ["help", command],
+      ]) {
+        const r = await pag0(args, { PAG0_DATA_DIR: dataDir, PORT: "1" });
+        expect(r.code, args.join(" ")).toBe(0);
+        expect(r.stdout, args.join(" ")).toMatch(/^Usage:/);
+      }
+    }
+    expect(existsSync(dataDir)).toBe(false); // no ledger, no key salt, nothing opened
+    expect((await pag0(["--help"])).stdout).toMatch(/^Usage: pag0 <command>/);
+    expect(await pag0(["help", "nope"])).toMatchObject({ code: 2 });
+  });
+
+  test("behavior: pag0 http on a busy port exits 1 within 2 s with one clear line", async () => {
+    const busy = createServer();
+    const port = await new Promise<number>((resolve) =>
+      busy.listen(0, "127.0.0.1", () => resolve((busy.address() as { port: number }).port)),
+    );
+    try {
+      const dataDir = mkdtempSync(join(tmpdir(), "pag0-busy-"));
+      const r = await pag0(["http"], { PAG0_DATA_DIR: dataDir, PORT: String(port), LOG_LEVEL: "silent" });
+      expect(r.code).toBe(1);
+      expect(r.stderr.trim()).toBe(
+        `pag0: port ${port} on 127.0.0.1 is already in use: stop the other server or set PORT`,
+      );
+      expect(r.ms).toBeLessThan(2_000);
+      expect(existsSync(join(dataDir, "ledger"))).toBe(false); // refused before the ledger opened
+    } finally {
+      busy.close();
+    }
+  });
+});
