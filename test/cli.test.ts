@@ -66,3 +66,23 @@ describe("pag0 CLI", () => {
     }
   });
 });
+
+describe("pag0 operator commands", () => {
+  test("behavior: policy set refuses a daily limit above the monthly one, as the environment does", async () => {
+    const env = { PAG0_DATA_DIR: mkdtempSync(join(tmpdir(), "pag0-policy-")) };
+    const r = await pag0(["policy", "set", "--principal", "agent-1", "--daily", "5", "--monthly", "2"], env);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/daily limit \(5\.00\) must not exceed the monthly one \(2\.00\)/);
+    expect((await pag0(["policy", "show", "--principal", "agent-1"], env)).code).toBe(1); // nothing was set
+    expect((await pag0(["policy", "set", "--principal", "agent-1", "--daily", "2", "--monthly", "5"], env)).code).toBe(
+      0,
+    );
+  });
+
+  test("behavior: empty lists say they are empty", async () => {
+    const env = { PAG0_DATA_DIR: mkdtempSync(join(tmpdir(), "pag0-empty-")) };
+    expect(await pag0(["approvals", "list"], env)).toMatchObject({ code: 0, stdout: "" });
+    expect((await pag0(["approvals", "list"], env)).stderr).toMatch(/No approvals are waiting/);
+    expect((await pag0(["keys", "list"], env)).stderr).toMatch(/No API keys yet/);
+  });
+});

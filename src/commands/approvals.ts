@@ -17,7 +17,9 @@ export const approvals: Command = {
   async run([sub, id]) {
     if (sub === "list") {
       return withLedger(async ({ ledger }) => {
-        for (const a of await ledger.listApprovals("pending")) {
+        const pending = await ledger.listApprovals("pending");
+        if (pending.length === 0) process.stderr.write("No approvals are waiting.\n");
+        for (const a of pending) {
           const d = a.details as Record<string, string>;
           print(
             `${a.id}  ${a.principal}  ${d.amount} USDC to ${d.payTo} on ${d.network}  ${d.method ?? ""} ${d.url}  expires ${a.expiresAt.toISOString()}\n`,

@@ -49,7 +49,10 @@ export const keys: Command = {
     }
     if (sub === "list") {
       return withLedger(async ({ ledger }) => {
-        for (const k of await ledger.listApiKeys()) {
+        const keys = await ledger.listApiKeys();
+        if (keys.length === 0)
+          process.stderr.write("No API keys yet: create one with `pag0 keys create --principal <name>`.\n");
+        for (const k of keys) {
           const state = k.revokedAt ? `revoked ${k.revokedAt.toISOString()}` : "active";
           print(`${k.id}  ${k.principal.padEnd(20)} ${k.scopes.join(",").padEnd(20)} ${state}  ${k.label ?? ""}\n`);
         }

@@ -52,6 +52,13 @@ export const policy: Command = {
           daily: flags.daily ? toAtomic(flags.daily) : current.daily,
           monthly: flags.monthly ? toAtomic(flags.monthly) : current.monthly,
         };
+        // the same rule the environment's budgets follow (PAG0_DAILY_BUDGET ≤ PAG0_MONTHLY_BUDGET)
+        if (next.daily > next.monthly) {
+          process.stderr.write(
+            `pag0 policy set: the daily limit (${toDecimal(next.daily)}) must not exceed the monthly one (${toDecimal(next.monthly)})\n`,
+          );
+          return 2;
+        }
         await ledger.upsertPrincipal(principal, next);
         process.stderr.write(
           `${principal}: per request ${toDecimal(next.perRequest)}, daily ${toDecimal(next.daily)}, monthly ${toDecimal(next.monthly)} USDC\n`,
