@@ -1,5 +1,10 @@
 import { Server } from "@modelcontextprotocol/sdk/server/index.js";
-import { CallToolRequestSchema, ListToolsRequestSchema } from "@modelcontextprotocol/sdk/types.js";
+import {
+  CallToolRequestSchema,
+  ListToolsRequestSchema,
+  type LoggingLevel,
+  SetLevelRequestSchema,
+} from "@modelcontextprotocol/sdk/types.js";
 import { AjvJsonSchemaValidator } from "@modelcontextprotocol/sdk/validation/ajv";
 import type { CallerOf, ToolSeam } from "./toolSeam.js";
 
@@ -23,12 +28,19 @@ export function createMcpServer(
     instructions: options.instructions,
     jsonSchemaValidator,
   });
+  // the level this connection's client asked for: tool calls send it their log messages at or above it, none before
+  let logLevel: LoggingLevel | undefined;
+  server.setRequestHandler(SetLevelRequestSchema, (request) => {
+    logLevel = request.params.level;
+    return {};
+  });
   server.setRequestHandler(ListToolsRequestSchema, async () => ({ tools: (await seam()).list }));
   server.setRequestHandler(CallToolRequestSchema, async (request, extra) =>
     (await seam()).call(request.params.name, request.params.arguments, {
       extra,
       server,
       caller: options.callerOf(extra),
+      logLevel: () => logLevel,
     }),
   );
   return server;

@@ -1,7 +1,13 @@
 import type { AuthInfo } from "@modelcontextprotocol/sdk/server/auth/types.js";
 import type { Server } from "@modelcontextprotocol/sdk/server/index.js";
 import type { RequestHandlerExtra } from "@modelcontextprotocol/sdk/shared/protocol.js";
-import type { CallToolResult, ServerNotification, ServerRequest, Tool } from "@modelcontextprotocol/sdk/types.js";
+import type {
+  CallToolResult,
+  LoggingLevel,
+  ServerNotification,
+  ServerRequest,
+  Tool,
+} from "@modelcontextprotocol/sdk/types.js";
 import * as z from "zod";
 import type { ErrorCode } from "../errors.js";
 import { isPag0Error } from "../errors.js";
@@ -29,6 +35,8 @@ export interface SeamCall {
   /** the MCP server object of this connection (the one that can elicit on it) */
   server: Server;
   caller: Caller;
+  /** the logging level the client set on this connection (`logging/setLevel`), if any */
+  logLevel?: () => LoggingLevel | undefined;
 }
 
 /** The tools, prepared once per process: published JSON Schemas and input validators are built here, not per call. */
@@ -57,7 +65,12 @@ export function toolSeam(tools: ToolDefinition[], deps: SeamDeps): ToolSeam {
     annotations: tool.annotations,
   }));
 
-  async function run(tool: ToolDefinition, input: z.ZodObject, args: unknown, { extra, server, caller }: SeamCall) {
+  async function run(
+    tool: ToolDefinition,
+    input: z.ZodObject,
+    args: unknown,
+    { extra, server, caller, logLevel }: SeamCall,
+  ) {
     // made at its first use: most calls log nothing, and a pino child costs a few microseconds on every call
     const log = deferred(() =>
       deps.log.child({ tool: tool.name, requestId: String(extra.requestId), principal: caller.principal }),
@@ -72,7 +85,7 @@ export function toolSeam(tools: ToolDefinition[], deps: SeamDeps): ToolSeam {
         `Invalid arguments for tool ${tool.name}: ${parsed.error.issues.map(issueText).join("; ")}`,
       );
     }
-    const progress = progressReporter(extra);
+    const progress = progressReporter(extra, logLevel?.());
     try {
       const out = await tool
         .handler(parsed.data as never, {
@@ -86,6 +99,7 @@ export function toolSeam(tools: ToolDefinition[], deps: SeamDeps): ToolSeam {
         .finally(progress.flushed);
       if (isDenial(out)) {
         log.info({ code: out.code }, "tool call denied");
+        progress.log("warning", { code: out.code, message: out.message });
         return errorResult(out.code, out.message, out.details);
       }
       return { content: [{ type: "text" as const, text: tool.text(out) }], structuredContent: out };
@@ -155,23 +169,46 @@ const isDenial = (v: unknown): v is Denial => (v as Denial)?.kind === "denied";
 const mayCall = (scopes: readonly Scope[], needed: "fetch" | "read") =>
   scopes.includes("operator") || scopes.includes(needed) || (needed === "read" && scopes.includes("fetch"));
 
-/** Progress notifications in order, all sent before the result (only when the client sent a progress token). */
-function progressReporter(extra: Extra) {
+const LEVELS: readonly LoggingLevel[] = [
+  "debug",
+  "info",
+  "notice",
+  "warning",
+  "error",
+  "critical",
+  "alert",
+  "emergency",
+];
+
+/**
+ * Progress notifications (when the client sent a progress token) and log messages (when it set a logging level:
+ * `notifications/message` at or above it) about one call, in order, all sent before the result. What they carry is
+ * what the result shows: steps, amounts, codes; never a key.
+ */
+function progressReporter(extra: Extra, level: LoggingLevel | undefined) {
   const token = extra._meta?.progressToken;
   let sent: Promise<unknown> = Promise.resolve();
+  const send = (notification: Parameters<Extra["sendNotification"]>[0]) => {
+    sent = sent.then(() => extra.sendNotification(notification)).catch(() => {});
+  };
+  const log = (at: LoggingLevel, data: Record<string, unknown>) => {
+    if (level === undefined || LEVELS.indexOf(at) < LEVELS.indexOf(level)) return;
+    send({ method: "notifications/message", params: { level: at, logger: "pag0", data } });
+  };
   const report =
-    token === undefined
+    token === undefined && level === undefined
       ? undefined
       : (step: ProgressStep, message: string) => {
-          const params = {
-            progressToken: token,
-            progress: PROGRESS_STEPS.indexOf(step) + 1,
-            total: PROGRESS_STEPS.length,
-            message,
-          };
-          sent = sent.then(() => extra.sendNotification({ method: "notifications/progress", params })).catch(() => {});
+          if (token !== undefined) {
+            const progress = PROGRESS_STEPS.indexOf(step) + 1;
+            send({
+              method: "notifications/progress",
+              params: { progressToken: token, progress, total: PROGRESS_STEPS.length, message },
+            });
+          }
+          log("info", { step, message });
         };
-  return { report, flushed: () => sent };
+  return { report, log, flushed: () => sent };
 }
 
 /** Ask the human through the client (MCP elicitation, form mode). Any failure counts as "cannot ask". */
