@@ -1,7 +1,9 @@
-import { execFileSync } from "node:child_process";
-import { mkdtempSync, readdirSync, symlinkSync } from "node:fs";
+import { execFileSync, spawnSync } from "node:child_process";
+import { mkdtempSync, readdirSync, readFileSync, symlinkSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
+import { Client } from "@modelcontextprotocol/sdk/client/index.js";
+import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
 import { describe, expect, test } from "vitest";
 
 // What `npm pack` ships, from a copy of the committed tree (its prepack builds dist/ there, not in this checkout).
@@ -22,5 +24,35 @@ describe("npm pack", () => {
     expect(files.filter((f) => f.endsWith(".map"))).toEqual([]);
     expect(files.filter((f) => f.startsWith("contracts/test") || f.includes("TestUSDC"))).toEqual([]);
     expect(files.filter((f) => f.startsWith("src/") || f.startsWith("test/"))).toEqual([]);
+  });
+
+  test("behavior: installed from the tarball into an empty folder, pag0 --version, doctor and stdio work", {
+    timeout: 300_000,
+  }, async () => {
+    const copy = mkdtempSync(join(tmpdir(), "pag0-tarball-"));
+    execFileSync("bash", ["-c", `git archive HEAD | tar -x -C ${JSON.stringify(copy)}`]);
+    symlinkSync(resolve("node_modules"), join(copy, "node_modules"));
+    const tarball = join(copy, execFileSync("npm", ["pack", "--silent"], { cwd: copy, encoding: "utf8" }).trim());
+    const folder = mkdtempSync(join(tmpdir(), "pag0-installed-"));
+    execFileSync("npm", ["install", "--prefix", folder, "--no-audit", "--no-fund", tarball], { stdio: "ignore" });
+    const bin = join(folder, "node_modules", ".bin", "pag0");
+    const env = { PATH: process.env.PATH ?? "", PAG0_DATA_DIR: mkdtempSync(join(tmpdir(), "pag0-installed-data-")) };
+
+    expect(execFileSync(bin, ["--version"], { env, encoding: "utf8" })).toBe(
+      `${JSON.parse(readFileSync("package.json", "utf8")).version}\n`,
+    );
+    // offline here, so the networks' RPCs FAIL; the package itself (config, ledger, migrations) must be OK
+    const doctor = spawnSync(bin, ["doctor"], { env, encoding: "utf8" });
+    expect(doctor.stdout).toMatch(/^OK {4}ledger: pglite opened, \d+ migration\(s\) applied$/m);
+    expect(doctor.stdout).toMatch(/^OK {4}config: /m);
+
+    const client = new Client({ name: "tarball-test", version: "0" });
+    await client.connect(new StdioClientTransport({ command: bin, args: ["stdio"], env, stderr: "ignore" }));
+    try {
+      const budget = (await client.callTool({ name: "get_budget", arguments: {} })) as { structuredContent?: any };
+      expect(budget.structuredContent?.currency).toBe("USDC");
+    } finally {
+      await client.close();
+    }
   });
 });
