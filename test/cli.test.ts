@@ -86,3 +86,12 @@ describe("pag0 operator commands", () => {
     expect((await pag0(["keys", "list"], env)).stderr).toMatch(/No API keys yet/);
   });
 });
+
+describe("pag0 on a new data dir", () => {
+  test("behavior: the first start says in one line that it creates the embedded ledger; later starts do not", async () => {
+    const env = { PAG0_DATA_DIR: mkdtempSync(join(tmpdir(), "pag0-first-")), LOG_LEVEL: "silent" };
+    const first = await pag0(["keys", "list"], env);
+    expect(first.stderr.match(/^pag0: creating the embedded ledger in .+ \(first start\)$/gm)).toHaveLength(1);
+    expect((await pag0(["keys", "list"], env)).stderr).not.toMatch(/creating the embedded ledger/);
+  });
+});

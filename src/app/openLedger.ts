@@ -43,6 +43,8 @@ export function openLedger(config: Config, log: Logger): OpenedLedger {
             migrationsDir: defaultMigrationsDir(),
             timeoutMs: settings.timeoutMs,
             log: log.child({ ledger: "embedded" }),
+            // one line for the human, whatever the log level: a first start is the one slow moment
+            onCreating: (dir) => process.stderr.write(`pag0: creating the embedded ledger in ${dir} (first start)\n`),
           })
         : null;
     const client =

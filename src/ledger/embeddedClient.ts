@@ -34,6 +34,8 @@ export interface EmbeddedOptions {
   log: Logger;
   /** how often the owning process refreshes the planner's statistics (default 30 s) */
   analyzeIntervalMs?: number;
+  /** called when this process is about to create the ledger (a new data dir), so a human can be told */
+  onCreating?: (ledgerDir: string) => void;
 }
 
 type Connection =
@@ -82,7 +84,11 @@ export function embeddedClient(options: EmbeddedOptions): EmbeddedClient {
 
   async function own(): Promise<Connection> {
     const started = performance.now();
-    const pg = await openPglite({ dataDir: ledgerDir, migrationsDir: options.migrationsDir });
+    const pg = await openPglite({
+      dataDir: ledgerDir,
+      migrationsDir: options.migrationsDir,
+      onCreating: () => options.onCreating?.(ledgerDir),
+    });
     try {
       const server = await servePglite(pg.db, socketPath);
       log.info(

@@ -49,7 +49,13 @@ function liftoffOnly(): void {
  * @example const db = await openPglite({ dataDir: join(dataHome, "ledger") }); const ledger = sqlLedger(db);
  */
 export async function openPglite(
-  options: { dataDir?: string; migrationsDir?: string; snapshotDir?: string } = {},
+  options: {
+    dataDir?: string;
+    migrationsDir?: string;
+    snapshotDir?: string;
+    /** called once the data dir is locked and found empty, before the ledger is created in it */
+    onCreating?: () => void;
+  } = {},
 ): Promise<PgliteClient> {
   const migrationsDir = options.migrationsDir ?? defaultMigrationsDir();
   const migrations = await readMigrations(migrationsDir);
@@ -63,6 +69,7 @@ export async function openPglite(
     const created = dataDir === undefined || !hasDatabase(dataDir);
     let loadDataDir: Blob | undefined;
     if (created) {
+      if (dataDir !== undefined) options.onCreating?.();
       const snapshot = await findOrBuildSnapshot(migrations, migrationsDir, options.snapshotDir);
       try {
         if (dataDir === undefined) loadDataDir = new Blob([await readFile(snapshot.file)]);
