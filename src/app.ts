@@ -18,7 +18,7 @@ import type { X402Payer } from "./payment/x402Payer.js";
 import type { CallContext } from "./pipeline/context.js";
 import { type ToolSeam, toolSeam } from "./server/toolSeam.js";
 import { getBudget } from "./tools/getBudget.js";
-import { instructions } from "./tools/instructions.js";
+import { configInstructions } from "./tools/instructions.js";
 import { listSpend } from "./tools/listSpend.js";
 import { paidFetch } from "./tools/paidFetch.js";
 import type { UpstreamFetch } from "./upstream/upstreamFetch.js";
@@ -121,11 +121,6 @@ export function createApp(config: Config, log: Logger, overrides: AppOverrides =
     ],
     { log, metrics: metrics.tools },
   );
-  const facts = {
-    allowedHosts: config.policy.allowedHosts,
-    payer: wallet?.address ?? null,
-    networks: [...config.networks.keys()],
-  };
   return {
     config,
     log,
@@ -140,8 +135,8 @@ export function createApp(config: Config, log: Logger, overrides: AppOverrides =
     anchorer,
     auditGate,
     tools,
-    // string building only: this runs for every MCP server object (every stateless request)
-    instructions: (limits) => instructions(facts, limits ?? config.policy.limits),
+    // string building only (the wallet's address is known): this runs for every MCP server object
+    instructions: (limits) => configInstructions(config, limits, wallet?.address ?? null),
     start() {
       open().catch(() => {}); // logged by openLedger; each call reports its own failure
       reconciler.start(config.reconcileIntervalMs);

@@ -2,13 +2,13 @@ import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { toAtomic } from "../money.js";
 import { type AuditConfig, resolveAuditConfig } from "./audit.js";
-import { isLoopbackHost } from "./loopback.js";
+import { isLoopbackHost, LOOPBACK_HOSTS } from "./loopback.js";
 import { type NetworkConfig, resolveNetworks } from "./networks.js";
 import { ENV_NAMES, type Settings, schema } from "./schema.js";
 import { type CacheConfig, type LedgerConfig, resolveCacheStore, resolveLedger } from "./stores.js";
 
 export type { AuditConfig, CacheConfig, LedgerConfig, NetworkConfig };
-export { isLoopbackHost };
+export { isLoopbackHost, LOOPBACK_HOSTS };
 
 /**
  * The one reader of process.env: the schema and every env name (config/schema.ts), resolved into `Config` with

@@ -8,7 +8,7 @@ import { isInitializeRequest } from "@modelcontextprotocol/sdk/types.js";
 import express, { type NextFunction, type Request, type Response } from "express";
 import { rateLimit } from "express-rate-limit";
 import type { Registry } from "prom-client";
-import { type Config, isLoopbackHost, noAuthProblem } from "../config/loadConfig.js";
+import { type Config, isLoopbackHost, LOOPBACK_HOSTS, noAuthProblem } from "../config/loadConfig.js";
 import type { Scope } from "../ledger/accessStore.js";
 import type { BudgetLimits, Ledger } from "../ledger/ledger.js";
 import type { Logger } from "../logger.js";
@@ -33,8 +33,6 @@ export interface HttpApp {
   start(): void;
   stop(): Promise<void>;
 }
-
-const LOOPBACK_NAMES = ["localhost", "127.0.0.1", "[::1]", "::1"];
 
 const callerOf: CallerOf = (extra) => ({
   principal: extra.authInfo?.clientId ?? "anonymous",
@@ -61,8 +59,8 @@ export function createHttpApp(deps: HttpApp) {
   app.disable("x-powered-by");
   // before the Host check: platform health checks (Fly) reach the machine by its internal address
   app.get("/health", healthRoute(deps));
-  app.use(hostHeaderValidation([...LOOPBACK_NAMES, ...config.http.publicHostnames]));
-  app.use(originCheck([...LOOPBACK_NAMES, ...config.http.publicHostnames], config.http.allowedOrigins));
+  app.use(hostHeaderValidation([...LOOPBACK_HOSTS, ...config.http.publicHostnames]));
+  app.use(originCheck([...LOOPBACK_HOSTS, ...config.http.publicHostnames], config.http.allowedOrigins));
 
   app.get("/metrics", bearerAuth(auth, "operator"), metricsRoute(deps));
   app.use("/approvals", bearerAuth(auth, "operator"), approvalRoutes(deps));

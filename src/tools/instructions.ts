@@ -26,13 +26,13 @@ export function instructions(facts: InstructionFacts, limits: BudgetLimits): str
   );
 }
 
-/** The instructions of `config`'s policy and wallet, for a principal with `limits` (default: the configured ones). */
-export const configInstructions = (config: Config, limits: BudgetLimits = config.policy.limits): string =>
-  instructions(
-    {
-      allowedHosts: config.policy.allowedHosts,
-      payer: config.walletPrivateKey ? addressOf(config.walletPrivateKey) : null,
-      networks: [...config.networks.keys()],
-    },
-    limits,
-  );
+/**
+ * The instructions of `config`'s policy and wallet, for a principal with `limits` (default: the configured ones).
+ * `payer` defaults to the wallet key's address; pass it when known, since deriving it costs an ECDH per call.
+ */
+export const configInstructions = (
+  config: Config,
+  limits: BudgetLimits = config.policy.limits,
+  payer: string | null = config.walletPrivateKey ? addressOf(config.walletPrivateKey) : null,
+): string =>
+  instructions({ allowedHosts: config.policy.allowedHosts, payer, networks: [...config.networks.keys()] }, limits);

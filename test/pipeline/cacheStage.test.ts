@@ -1,14 +1,13 @@
 import { randomUUID } from "node:crypto";
-import { Writable } from "node:stream";
 import { describe, expect, test } from "vitest";
 import type { CachePolicy } from "../../src/cache/cachePolicy.js";
 import { memoryCache } from "../../src/cache/memoryCache.js";
 import { CacheUnavailableError, type ResponseCache } from "../../src/cache/responseCache.js";
 import type { CacheHitInput, CacheHitResult, SpendRow } from "../../src/ledger/ledger.js";
-import { createLogger } from "../../src/logger.js";
 import { createMetrics } from "../../src/metrics.js";
 import { cacheStage } from "../../src/pipeline/cacheStage.js";
 import type { CallContext, Delivered, Outcome } from "../../src/pipeline/context.js";
+import { logSink } from "../support/logSink.js";
 import { testQuote } from "../support/spendQuote.js";
 
 // The stage alone, with a controllable clock and a scripted `next` standing for the payment stage. The whole
@@ -41,16 +40,7 @@ function harness(
   const hits: CacheHitInput[] = [];
   /** savings written behind the response (calls whose idempotency key Pag0 made up) */
   const behind: CacheHitInput[] = [];
-  const logs: string[] = [];
-  const log = createLogger(
-    "debug",
-    new Writable({
-      write(chunk, _e, cb) {
-        logs.push(String(chunk));
-        cb();
-      },
-    }),
-  );
+  const { log, lines: logs } = logSink();
   const metrics = createMetrics();
   const stage = cacheStage({
     cache: o.cache ?? memoryCache({ maxBytes: 1 << 20 }),

@@ -1,22 +1,18 @@
 import { LoggingMessageNotificationSchema } from "@modelcontextprotocol/sdk/types.js";
-import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { describe, expect, test } from "vitest";
 import type { Ledger } from "../../src/ledger/ledger.js";
-import { openTestLedger } from "../support/testLedger.js";
 import { startTestPag0, type TestPag0 } from "../support/testPag0.js";
-import { startWorld, type World } from "../world/world.js";
+import { withWorld } from "../support/withWorld.js";
+import type { World } from "../world/world.js";
 
 // MCP logging: a client that sets a level hears what a paid call does, as it happens; one that does not, nothing.
 let world: World;
 let ledger: Ledger;
 const started: TestPag0[] = [];
-beforeAll(async () => {
-  [world, ledger] = await Promise.all([startWorld(), openTestLedger()]);
-});
-afterAll(async () => {
-  await Promise.all(started.map((p) => p.close()));
-  await ledger?.close();
-  await world?.stop();
-});
+withWorld((w, l) => {
+  world = w;
+  ledger = l;
+}, started);
 
 async function listening(level?: "info" | "warning") {
   const payer = await world.newPayer();

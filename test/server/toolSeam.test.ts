@@ -1,13 +1,12 @@
-import { Writable } from "node:stream";
 import type { Server } from "@modelcontextprotocol/sdk/server/index.js";
 import { describe, expect, test } from "vitest";
 import * as z from "zod";
 import { Pag0Error } from "../../src/errors.js";
-import { createLogger } from "../../src/logger.js";
 import { createMetrics } from "../../src/metrics.js";
 import { deny } from "../../src/policy/denial.js";
 import { type Extra, toolSeam } from "../../src/server/toolSeam.js";
 import { type Caller, defineTool } from "../../src/tools/defineTool.js";
+import { logSink } from "../support/logSink.js";
 
 const echo = defineTool({
   name: "echo",
@@ -27,16 +26,7 @@ const echo = defineTool({
 });
 
 function seam() {
-  const logs: string[] = [];
-  const log = createLogger(
-    "debug",
-    new Writable({
-      write(chunk, _e, cb) {
-        logs.push(String(chunk));
-        cb();
-      },
-    }),
-  );
+  const { log, lines: logs } = logSink();
   const metrics = createMetrics();
   return { seam: toolSeam([echo], { log, metrics: metrics.tools }), logs, metrics };
 }

@@ -1,7 +1,6 @@
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { Writable } from "node:stream";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { InMemoryTransport } from "@modelcontextprotocol/sdk/inMemory.js";
 import type { Server } from "@modelcontextprotocol/sdk/server/index.js";
@@ -9,9 +8,9 @@ import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
 import { type App, createApp } from "../../src/app.js";
 import { type Config, loadConfig } from "../../src/config/loadConfig.js";
 import type { BudgetLimits, Ledger } from "../../src/ledger/ledger.js";
-import { createLogger } from "../../src/logger.js";
 import { createMcpServer } from "../../src/server/createMcpServer.js";
 import type { World } from "../world/world.js";
+import { logSink } from "./logSink.js";
 
 export interface TestPag0Options {
   world: World;
@@ -60,14 +59,8 @@ export async function startTestPag0(o: TestPag0Options): Promise<TestPag0> {
   });
   const limits = { ...config.policy.limits, ...o.limits };
   await o.ledger.upsertPrincipal(principal, limits);
-  const logs: string[] = [];
-  const sink = new Writable({
-    write(chunk, _enc, cb) {
-      logs.push(String(chunk));
-      cb();
-    },
-  });
-  const deps = createApp(config, createLogger("debug", sink), { ledger: o.ledger, fetch: o.fetch, cache: o.cache });
+  const { log, lines: logs } = logSink();
+  const deps = createApp(config, log, { ledger: o.ledger, fetch: o.fetch, cache: o.cache });
   const server = createMcpServer(deps.tools, {
     instructions: deps.instructions(),
     callerOf: () => ({ principal, scopes: ["fetch"] }),

@@ -1,21 +1,17 @@
-import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { describe, expect, test } from "vitest";
 import type { Ledger } from "../../src/ledger/ledger.js";
-import { openTestLedger } from "../support/testLedger.js";
 import { startTestPag0, type TestPag0 } from "../support/testPag0.js";
-import { startWorld, type World } from "../world/world.js";
+import { withWorld } from "../support/withWorld.js";
+import type { World } from "../world/world.js";
 
 let world: World;
 let ledger: Ledger;
 const started: TestPag0[] = [];
 
-beforeAll(async () => {
-  [world, ledger] = await Promise.all([startWorld(), openTestLedger()]);
-});
-afterAll(async () => {
-  await Promise.all(started.map((p) => p.close()));
-  await ledger?.close();
-  await world?.stop();
-});
+withWorld((w, l) => {
+  world = w;
+  ledger = l;
+}, started);
 
 const PRICE = 10_000n;
 
