@@ -1,6 +1,6 @@
 import type { Logger } from "pino";
+import { type Denial, deny } from "../denial.js";
 import type { AuditBacklog, AuditStore } from "../ledger/auditStore.js";
-import { type Denial, deny } from "../policy/denial.js";
 import type { AuditMetrics } from "./auditMetrics.js";
 
 export interface BacklogGateDeps {

@@ -1,7 +1,7 @@
+import type { Denial } from "../denial.js";
 import type { ErrorCode } from "../errors.js";
 import type { AuditStore } from "../ledger/auditStore.js";
 import type { CallContext } from "../pipeline/context.js";
-import type { Denial } from "../policy/denial.js";
 import type { Quote } from "../policy/quoteRules.js";
 import { requestCommitment } from "./requestCommitment.js";
 

@@ -1,6 +1,6 @@
+import { type Denial, deny } from "../denial.js";
 import type { ReserveDenial } from "../ledger/ledger.js";
 import { toDecimal } from "../money.js";
-import { type Denial, deny } from "../policy/denial.js";
 
 /** Turn the ledger's refusal into the sentence the agent and the human read. */
 export function reserveDenial(r: ReserveDenial, amount: bigint, now = new Date()): Denial {

@@ -1,7 +1,7 @@
 import { createHash, randomBytes } from "node:crypto";
+import { type Denial, deny } from "../denial.js";
 import type { Ledger } from "../ledger/ledger.js";
 import { toDecimal } from "../money.js";
-import { type Denial, deny } from "../policy/denial.js";
 import type { Quote } from "../policy/quoteRules.js";
 import { redactUrl } from "../redact.js";
 import type { CallContext } from "./context.js";

@@ -1,6 +1,6 @@
 import type { Logger } from "pino";
+import type { Denial } from "../denial.js";
 import type { BudgetStatus, SpendRow } from "../ledger/ledger.js";
-import type { Denial } from "../policy/denial.js";
 
 /** One paid_fetch call as it travels through the pipeline. */
 export interface CallContext {

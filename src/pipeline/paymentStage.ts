@@ -1,6 +1,7 @@
 import type { BacklogGate } from "../audit/backlogGate.js";
 import { recordDenial } from "../audit/denialReceipt.js";
 import { bodyHashOf, requestCommitment } from "../audit/requestCommitment.js";
+import { type Denial, deny } from "../denial.js";
 import { isPag0Error } from "../errors.js";
 import type { Ledger, SpendRow } from "../ledger/ledger.js";
 import type { ToolMetrics } from "../metrics.js";
@@ -9,7 +10,6 @@ import { type Networks, readPaymentRequired, toQuotes } from "../payment/quote.j
 import { reserveDenial } from "../payment/reserveDenial.js";
 import { readSettlement } from "../payment/settlement.js";
 import type { SignedPayment, X402Payer } from "../payment/x402Payer.js";
-import { type Denial, deny } from "../policy/denial.js";
 import { checkQuote, type Quote, type QuoteRules, screenQuotes } from "../policy/quoteRules.js";
 import type { UpstreamFetch } from "../upstream/upstreamFetch.js";
 import { requireApproval } from "./approval.js";

@@ -1,4 +1,4 @@
-import { deny } from "../policy/denial.js";
+import { deny } from "../denial.js";
 import { checkHost } from "../policy/hostRules.js";
 import type { Stage } from "./compose.js";
 

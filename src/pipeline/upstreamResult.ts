@@ -1,5 +1,5 @@
+import { deny } from "../denial.js";
 import type { Ledger, SpendRow } from "../ledger/ledger.js";
-import { deny } from "../policy/denial.js";
 import { stripResponseHeaders } from "../upstream/headers.js";
 import { readCappedBody } from "../upstream/readCappedBody.js";
 import type { Outcome, UpstreamResult } from "./context.js";

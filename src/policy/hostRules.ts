@@ -1,4 +1,4 @@
-import { type Denial, deny } from "./denial.js";
+import { type Denial, deny } from "../denial.js";
 
 /**
  * Does `host` match `pattern`? Patterns are exact hosts or `*.example.com` (any depth of subdomain, not the apex).

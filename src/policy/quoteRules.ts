@@ -1,6 +1,6 @@
 import { isAddress, zeroAddress } from "viem";
+import { type Denial, deny } from "../denial.js";
 import { toDecimal } from "../money.js";
-import { type Denial, deny } from "./denial.js";
 
 /** One payment option of a 402, normalized across x402 v1 and v2: exactly what would be signed. */
 export interface Quote {

@@ -9,6 +9,7 @@ import type {
   Tool,
 } from "@modelcontextprotocol/sdk/types.js";
 import * as z from "zod";
+import type { Denial } from "../denial.js";
 import type { ErrorCode } from "../errors.js";
 import { isPag0Error } from "../errors.js";
 import { deferred } from "../lazy.js";
@@ -16,7 +17,6 @@ import type { Scope } from "../ledger/accessStore.js";
 import type { Logger } from "../logger.js";
 import type { ToolMetrics } from "../metrics.js";
 import { type ApprovalPrompt, PROGRESS_STEPS, type ProgressStep } from "../pipeline/context.js";
-import type { Denial } from "../policy/denial.js";
 import type { Caller, ToolDefinition } from "../tools/defineTool.js";
 
 export type Extra = RequestHandlerExtra<ServerRequest, ServerNotification>;

@@ -1,9 +1,9 @@
 import type { ToolAnnotations } from "@modelcontextprotocol/sdk/types.js";
 import type * as z from "zod";
+import type { Denial } from "../denial.js";
 import type { Scope } from "../ledger/accessStore.js";
 import type { Logger } from "../logger.js";
 import type { CallContext } from "../pipeline/context.js";
-import type { Denial } from "../policy/denial.js";
 
 /** Who is calling: the principal behind the API key (stdio: the local user) and what the key may do. */
 export interface Caller {

@@ -1,9 +1,9 @@
 import * as z from "zod";
 import type { Config } from "../config/loadConfig.js";
+import { deny } from "../denial.js";
 import type { Ledger } from "../ledger/ledger.js";
 import type { SavingsWriter } from "../ledger/savingsWriter.js";
 import { toDecimal } from "../money.js";
-import { deny } from "../policy/denial.js";
 import { defineTool } from "./defineTool.js";
 import { amount } from "./schemas.js";
 

@@ -1,9 +1,9 @@
 import * as z from "zod";
+import { deny } from "../denial.js";
 import type { AuditState } from "../ledger/auditStore.js";
 import type { Ledger, SpendRow } from "../ledger/ledger.js";
 import type { SavingsWriter } from "../ledger/savingsWriter.js";
 import { toDecimal } from "../money.js";
-import { deny } from "../policy/denial.js";
 import { defineTool } from "./defineTool.js";
 import { amount, spendStatus } from "./schemas.js";
 

@@ -1,9 +1,9 @@
 import { randomUUID } from "node:crypto";
 import * as z from "zod";
+import { deny } from "../denial.js";
 import type { BudgetSnapshot } from "../ledger/budgetSnapshot.js";
 import { isDecimalAmount, toAtomic, toDecimal } from "../money.js";
 import type { CallContext, Delivered, Outcome } from "../pipeline/context.js";
-import { deny } from "../policy/denial.js";
 import { defineTool } from "./defineTool.js";
 import { amount, budgetSummary } from "./schemas.js";
 

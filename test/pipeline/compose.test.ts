@@ -1,7 +1,7 @@
 import { describe, expect, test } from "vitest";
+import { deny } from "../../src/denial.js";
 import { compose, type Stage } from "../../src/pipeline/compose.js";
 import type { CallContext, Outcome } from "../../src/pipeline/context.js";
-import { deny } from "../../src/policy/denial.js";
 
 const ctx = {} as CallContext;
 const terminal: Stage = async () => deny("INTERNAL", "end");

@@ -1,9 +1,9 @@
 import type { Server } from "@modelcontextprotocol/sdk/server/index.js";
 import { describe, expect, test } from "vitest";
 import * as z from "zod";
+import { deny } from "../../src/denial.js";
 import { Pag0Error } from "../../src/errors.js";
 import { createMetrics } from "../../src/metrics.js";
-import { deny } from "../../src/policy/denial.js";
 import { type Extra, toolSeam } from "../../src/server/toolSeam.js";
 import { type Caller, defineTool } from "../../src/tools/defineTool.js";
 import { logSink } from "../support/logSink.js";

@@ -1,4 +1,4 @@
-import type { ErrorCode } from "../errors.js";
+import type { ErrorCode } from "./errors.js";
 
 /** A business refusal: a value, not an exception. The seam turns it into an `isError` tool result. */
 export interface Denial {
