@@ -8,8 +8,10 @@ import type { X402Payer } from "../payment/x402Payer.js";
 import { cacheStage } from "../pipeline/cacheStage.js";
 import { compose, type Stage } from "../pipeline/compose.js";
 import type { CallContext, Outcome } from "../pipeline/context.js";
+import { fetchStage } from "../pipeline/fetchStage.js";
 import { paymentStage } from "../pipeline/paymentStage.js";
 import { precheckStage } from "../pipeline/precheckStage.js";
+import { quoteStage } from "../pipeline/quoteStage.js";
 import type { UpstreamFetch } from "../upstream/upstreamFetch.js";
 
 /** How long a retry with a used idempotency key waits for the first attempt to finish. */
@@ -30,7 +32,8 @@ export interface PipelineParts {
 
 /**
  * The paid_fetch pipeline in call order, built once per process (createApp loads this module at the first call):
- * precheck (URL, hosts) → cache (paid responses already bought) → payment (upstream, quote, policy, ledger, x402).
+ * precheck (URL, hosts) → cache (paid responses already bought) → payment (reserve, sign, settle) → quote (read and
+ * screen a 402) → fetch (the upstream request). A free answer comes back up through every stage untouched.
  */
 export function createPipeline(parts: PipelineParts): (ctx: CallContext) => Promise<Outcome> {
   const { config } = parts;
@@ -47,14 +50,23 @@ export function createPipeline(parts: PipelineParts): (ctx: CallContext) => Prom
         }),
       ]
     : [];
-  return compose([
+  const run = compose([
     precheckStage(config.policy),
     ...cache,
     paymentStage({
       fetch: parts.fetch,
-      networks: config.networks,
       ledger: parts.ledger,
       payer: parts.payer,
+      maxResponseBytes: config.upstream.maxResponseBytes,
+      metrics: parts.metrics.tools,
+      reservationTtlSeconds: config.reservationTtlSeconds,
+      replayWaitMs: REPLAY_WAIT_MS,
+      approval: { threshold: config.policy.approvalThreshold, ttlSeconds: APPROVAL_TTL_SECONDS },
+    }),
+    quoteStage({
+      networks: config.networks,
+      ledger: parts.ledger,
+      canPay: parts.payer !== null,
       rules: {
         usdcByNetwork: new Map([...config.networks.values()].map((n) => [n.id, n.usdc])),
         allowedPayees: config.policy.allowedPayees,
@@ -62,13 +74,14 @@ export function createPipeline(parts: PipelineParts): (ctx: CallContext) => Prom
         perRequest: config.policy.limits.perRequest,
         maxTimeoutSeconds: config.policy.maxTimeoutSeconds,
       },
-      maxResponseBytes: config.upstream.maxResponseBytes,
-      reservationTtlSeconds: config.reservationTtlSeconds,
-      replayWaitMs: REPLAY_WAIT_MS,
-      approvalThreshold: config.policy.approvalThreshold,
-      approvalTtlSeconds: APPROVAL_TTL_SECONDS,
-      metrics: parts.metrics.tools,
       auditGate: parts.auditGate,
     }),
+    fetchStage({ fetch: parts.fetch, maxResponseBytes: config.upstream.maxResponseBytes }),
   ]);
+  return async function paidFetchPipeline(ctx) {
+    const outcome = await run(ctx);
+    if (outcome.kind === "quoted")
+      throw new Error("a quote left the pipeline unpaid: payment must wrap the quote stage");
+    return outcome;
+  };
 }

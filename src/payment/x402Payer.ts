@@ -4,7 +4,6 @@ import { toClientEvmSigner } from "@x402/evm";
 import { ExactEvmScheme } from "@x402/evm/exact/client";
 import { ExactEvmSchemeV1 } from "@x402/evm/v1";
 import type { NetworkConfig } from "../config/loadConfig.js";
-import type { Denial } from "../denial.js";
 import { isPag0Error, Pag0Error } from "../errors.js";
 import type { Authorization } from "../ledger/ledger.js";
 import { toDecimal } from "../money.js";
@@ -19,20 +18,25 @@ export interface SignedPayment {
   authorization: Authorization;
 }
 
-export interface SignOptions {
+export interface SignOptions<A> {
   /** the options policy allows; the official client picks among these only */
   allowed: Quote[];
   /** per-payment atomic cap, enforced again by the official client's spend controls (defence in depth) */
   cap: bigint;
-  /**
-   * Runs with the exact option about to be signed, as the last step before the signature.
-   * Return a Denial to sign nothing.
-   */
-  beforeSign(quote: Quote): Promise<Denial | null>;
+  /** Asked with the exact option about to be signed, as the last step before the signature. */
+  ask(quote: Quote): Promise<A>;
+  /** Whether that answer lets the signature go ahead. */
+  proceed(answer: A): boolean;
 }
 
+/** How a signing ended, with the answer `ask` gave (if it was asked): the caller owns what that answer holds. */
+export type Signing<A> =
+  | { kind: "signed"; payment: SignedPayment; answer: A }
+  | { kind: "declined"; quote: Quote; answer: A }
+  | { kind: "failed"; error: unknown; answer?: A };
+
 export interface X402Payer {
-  sign(paymentRequired: PaymentRequired, options: SignOptions): Promise<SignedPayment | Denial>;
+  sign<A>(paymentRequired: PaymentRequired, options: SignOptions<A>): Promise<Signing<A>>;
 }
 
 /** Pays through the official x402 client, registered for the enabled networks only (v2 ids and v1 names). */
@@ -40,9 +44,7 @@ export function createX402Payer(deps: { wallet: Wallet; networks: ReadonlyMap<st
   const { wallet, networks } = deps;
   const signer = toClientEvmSigner({ address: wallet.address, signTypedData: wallet.signTypedData });
   return {
-    async sign(paymentRequired, options) {
-      let veto: Denial | null = null;
-      let selected: Quote | null = null;
+    async sign<A>(paymentRequired: PaymentRequired, options: SignOptions<A>): Promise<Signing<A>> {
       // one client per call: the hooks and caps below belong to this call alone
       const client = new x402Client();
       const assets: { network: string; asset: string; maxAmountPerPayment: string }[] = [];
@@ -65,36 +67,47 @@ export function createX402Payer(deps: { wallet: Wallet; networks: ReadonlyMap<st
           return q !== null && options.allowed.some((a) => sameQuote(a, q));
         }),
       );
+      // the official client's hook can only abort; what it was told is kept here for the caller
+      const hook = { asked: null as { quote: Quote; answer: A } | null, malformed: false };
       client.onBeforePaymentCreation(async ({ paymentRequired: pr, selectedRequirements }) => {
-        selected = toQuote(selectedRequirements, pr.x402Version, networks);
-        veto = selected
-          ? await options.beforeSign(selected)
-          : {
-              kind: "denied",
-              code: "QUOTE_INVALID",
-              message: "The selected payment option is malformed.",
-              details: {},
-            };
-        return veto ? { abort: true, reason: veto.code } : undefined;
+        const quote = toQuote(selectedRequirements, pr.x402Version, networks);
+        if (!quote) {
+          hook.malformed = true;
+          return { abort: true, reason: "QUOTE_INVALID" };
+        }
+        const answer = await options.ask(quote);
+        hook.asked = { quote, answer };
+        return options.proceed(answer) ? undefined : { abort: true, reason: "declined" };
       });
 
       let payload: PaymentPayload;
       try {
         payload = await client.createPaymentPayload(paymentRequired);
       } catch (e) {
-        if (veto) return veto;
-        if (isPag0Error(e)) throw e;
-        throw new Pag0Error("QUOTE_INVALID", "No payment option of this server can be paid under the policy.", {
-          cause: e,
-        });
+        const seen = hook.asked;
+        if (seen && !options.proceed(seen.answer)) return { kind: "declined", ...seen };
+        const error = hook.malformed
+          ? new Pag0Error("QUOTE_INVALID", "The selected payment option is malformed.")
+          : isPag0Error(e)
+            ? e
+            : new Pag0Error("QUOTE_INVALID", "No payment option of this server can be paid under the policy.", {
+                cause: e,
+              });
+        return { kind: "failed", error, answer: seen?.answer };
       }
-      const quote = selected as Quote | null;
+      const seen = hook.asked;
       const authorization = authorizationOf(payload);
-      if (!quote || !authorization) {
-        throw new Pag0Error("PAYMENT_FAILED", "The x402 client produced a payment Pag0 cannot track.");
+      if (!seen)
+        return { kind: "failed", error: new Pag0Error("PAYMENT_FAILED", "The x402 client signed without asking.") };
+      if (!authorization) {
+        return {
+          kind: "failed",
+          error: new Pag0Error("PAYMENT_FAILED", "The x402 client produced a payment Pag0 cannot track."),
+          answer: seen.answer,
+        };
       }
       const headers = new x402HTTPClient(client).encodePaymentSignatureHeader(payload);
-      return { quote, headers, authorization };
+      return { kind: "signed", payment: { quote: seen.quote, headers, authorization }, answer: seen.answer };
     },
   };
 }

@@ -10,7 +10,7 @@ import type { CacheMetrics } from "../metrics.js";
 import { redactUrl } from "../redact.js";
 import { claim, failOpen } from "./cacheGuards.js";
 import type { Stage } from "./compose.js";
-import type { CallContext, Delivered, Outcome, UpstreamResult } from "./context.js";
+import type { CallContext, Delivered, Outcome, StageOutcome, UpstreamResult } from "./context.js";
 
 export interface CacheStageDeps {
   cache: ResponseCache;
@@ -160,7 +160,7 @@ export function cacheStage(deps: CacheStageDeps): Stage {
     );
   }
 
-  return async function cacheStage(ctx, next): Promise<Outcome> {
+  return async function cacheStage(ctx, next): Promise<StageOutcome> {
     const plan = planRequest(ctx.request, deps.policy);
     if (!plan.use) return next();
     const keys: Keys = {

@@ -1,6 +1,8 @@
+import type { PaymentRequired } from "@x402/core/types";
 import type { Logger } from "pino";
 import type { Denial } from "../denial.js";
 import type { BudgetStatus, SpendRow } from "../ledger/ledger.js";
+import type { Quote, QuoteRules } from "../policy/quoteRules.js";
 
 /** One paid_fetch call as it travels through the pipeline. */
 export interface CallContext {
@@ -45,6 +47,8 @@ export interface UpstreamResult {
   truncated: boolean;
   /** the upstream set cookies (the headers themselves are dropped): such a response is never cached */
   setsCookie?: boolean;
+  /** the origin that answered, when redirects led away from the one the agent asked for */
+  answeredBy?: string;
 }
 
 export interface PaymentInfo {
@@ -76,3 +80,19 @@ export interface Delivered {
 }
 
 export type Outcome = Delivered | Denial;
+
+/**
+ * A 402 the quote stage read and screened: the options policy allows, handed up to the payment stage. It never
+ * leaves the pipeline; what the tool gets is an Outcome.
+ */
+export interface Quoted {
+  kind: "quoted";
+  paymentRequired: PaymentRequired;
+  /** the options policy allows, best first; the x402 client picks among these only */
+  allowed: Quote[];
+  /** the rules of this call (the policy's, with the agent's own maxPrice) */
+  rules: QuoteRules;
+}
+
+/** What a stage answers: an Outcome, or a quote on its way to the payment stage. */
+export type StageOutcome = Outcome | Quoted;

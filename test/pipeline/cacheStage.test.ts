@@ -6,7 +6,7 @@ import { CacheUnavailableError, type ResponseCache } from "../../src/cache/respo
 import type { CacheHitInput, CacheHitResult, SpendRow } from "../../src/ledger/ledger.js";
 import { createMetrics } from "../../src/metrics.js";
 import { cacheStage } from "../../src/pipeline/cacheStage.js";
-import type { CallContext, Delivered, Outcome } from "../../src/pipeline/context.js";
+import type { CallContext, Delivered, Outcome, StageOutcome } from "../../src/pipeline/context.js";
 import { logSink } from "../support/logSink.js";
 import { testQuote } from "../support/spendQuote.js";
 
@@ -93,7 +93,8 @@ function harness(
   return { run, advance, calls, hits, behind, logs, metric };
 }
 
-const text = (o: Outcome) => (o.kind === "response" ? new TextDecoder().decode(o.response.body) : o.code);
+const text = (o: StageOutcome) =>
+  o.kind === "response" ? new TextDecoder().decode(o.response.body) : o.kind === "denied" ? o.code : o.kind;
 
 describe("cacheStage", () => {
   test("default: a paid response is stored; the repeat is a hit with the saving, without calling on", async () => {

@@ -1,7 +1,7 @@
 import { describe, expect, test } from "vitest";
 import { deny } from "../../src/denial.js";
 import { compose, type Stage } from "../../src/pipeline/compose.js";
-import type { CallContext, Outcome } from "../../src/pipeline/context.js";
+import type { CallContext, StageOutcome } from "../../src/pipeline/context.js";
 
 const ctx = {} as CallContext;
 const terminal: Stage = async () => deny("INTERNAL", "end");
@@ -29,7 +29,7 @@ describe("compose", () => {
       reached = true;
       return deny("INTERNAL", "unreachable");
     };
-    const out: Outcome = await compose([stop, after])(ctx);
+    const out: StageOutcome = await compose([stop, after])(ctx);
     expect(out).toMatchObject({ code: "HOST_BLOCKED" });
     expect(reached).toBe(false);
   });
