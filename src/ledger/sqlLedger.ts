@@ -1,6 +1,6 @@
 import type { z } from "zod";
 import { LedgerUnavailableError, Pag0Error } from "../errors.js";
-import type { Ledger, SpendRow } from "./ledger.js";
+import type { Ledger, ReserveInput, SpendRow } from "./ledger.js";
 import { SpendStateError } from "./spendStateError.js";
 import { sqlAccessStore } from "./sqlAccessStore.js";
 import { sqlAuditStore } from "./sqlAuditStore.js";
@@ -74,14 +74,8 @@ export function sqlLedger(db: SqlClient): Ledger {
       return call(
         "reserve_spend",
         {
-          p_principal: input.principal,
+          ...callParams(input),
           p_amount: input.amount,
-          p_idempotency_key: input.idempotencyKey,
-          p_request_hash: input.request.requestHash,
-          p_method: input.request.method,
-          p_url: input.request.url,
-          p_host: input.request.host,
-          p_quote: input.quote,
           p_ttl_seconds: input.ttlSeconds,
           p_now: input.now,
         },
@@ -143,13 +137,7 @@ export function sqlLedger(db: SqlClient): Ledger {
       return call(
         "record_cache_hit",
         {
-          p_principal: input.principal,
-          p_idempotency_key: input.idempotencyKey,
-          p_request_hash: input.request.requestHash,
-          p_method: input.request.method,
-          p_url: input.request.url,
-          p_host: input.request.host,
-          p_quote: input.quote,
+          ...callParams(input),
           p_saved: input.saved,
           p_cached_from: input.cachedFrom !== null && SPEND_ID.test(input.cachedFrom) ? input.cachedFrom : null,
           p_now: input.now,
@@ -182,3 +170,14 @@ export function sqlLedger(db: SqlClient): Ledger {
     close: () => db.close(),
   };
 }
+
+/** The parameters every row of a call carries: who, under which key, for which request and quote. */
+const callParams = (input: Pick<ReserveInput, "principal" | "idempotencyKey" | "request" | "quote">) => ({
+  p_principal: input.principal,
+  p_idempotency_key: input.idempotencyKey,
+  p_request_hash: input.request.requestHash,
+  p_method: input.request.method,
+  p_url: input.request.url,
+  p_host: input.request.host,
+  p_quote: input.quote,
+});

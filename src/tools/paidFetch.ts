@@ -4,6 +4,7 @@ import { deny } from "../denial.js";
 import type { BudgetSnapshot } from "../ledger/budgetSnapshot.js";
 import { isDecimalAmount, toAtomic, toDecimal } from "../money.js";
 import type { CallContext, Delivered, Outcome } from "../pipeline/context.js";
+import { REQUEST_HOP_BY_HOP } from "../upstream/headers.js";
 import { defineTool } from "./defineTool.js";
 import { amount, budgetSummary } from "./schemas.js";
 
@@ -13,20 +14,8 @@ export interface PaidFetchDeps {
   budget: BudgetSnapshot;
 }
 
-/** Request headers the agent may not set: hop-by-hop, and payment headers only Pag0 writes. */
-const DROPPED_HEADERS = new Set([
-  "connection",
-  "keep-alive",
-  "proxy-connection",
-  "te",
-  "trailer",
-  "transfer-encoding",
-  "upgrade",
-  "host",
-  "content-length",
-  "payment-signature",
-  "x-payment",
-]);
+/** Request headers the agent may not set: hop-by-hop, and the payment headers only Pag0 writes. */
+const DROPPED_HEADERS = new Set([...REQUEST_HOP_BY_HOP, "payment-signature", "x-payment"]);
 
 const inputSchema = {
   url: z.string().min(1).describe("The http(s) URL to call. If it answers 402 Payment Required, Pag0 pays it in USDC."),

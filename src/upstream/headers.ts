@@ -1,7 +1,7 @@
 // Header rules for the upstream hop: what never crosses it, and what only goes to its own origin.
 
 /** Hop-by-hop headers (RFC 9110 §7.6.1) plus the ones undici owns or rejects on a request. */
-const REQUEST_HOP_BY_HOP = new Set([
+export const REQUEST_HOP_BY_HOP: ReadonlySet<string> = new Set([
   "connection",
   "keep-alive",
   "proxy-connection",

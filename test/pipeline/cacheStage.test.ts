@@ -7,6 +7,7 @@ import type { CacheHitInput, CacheHitResult, SpendRow } from "../../src/ledger/l
 import { createMetrics } from "../../src/metrics.js";
 import { cacheStage } from "../../src/pipeline/cacheStage.js";
 import type { CallContext, Delivered, Outcome, StageOutcome } from "../../src/pipeline/context.js";
+import { testCallContext } from "../support/callContext.js";
 import { logSink } from "../support/logSink.js";
 import { testQuote } from "../support/spendQuote.js";
 
@@ -69,17 +70,7 @@ function harness(
   const calls: CallContext[] = [];
   /** Run one call; `answer` is what the payment stage would return for it. */
   const run = (answer: () => Outcome | Promise<Outcome>, overrides: Partial<CallContext> = {}) => {
-    const ctx: CallContext = {
-      principal: "alice",
-      request: { method: "GET", url: new URL("https://api.example.com/data"), headers: {}, body: undefined },
-      maxPrice: undefined,
-      idempotencyKey: randomUUID(),
-      ownIdempotencyKey: true,
-      cacheMode: "default",
-      signal: new AbortController().signal,
-      log,
-      ...overrides,
-    };
+    const ctx = testCallContext("https://api.example.com/data", { ownIdempotencyKey: true, log, ...overrides });
     return stage(ctx, async () => {
       calls.push(ctx);
       return answer();

@@ -133,4 +133,33 @@ describe("paymentStage", () => {
     const rows = await ledger.listSpend({ principal: h.principal, limit: 10 });
     expect(rows.items.map((r) => r.status)).toEqual(["released"]);
   });
+
+  test("behavior: settlement step: a server that settles and then says it refused leaves the row held as unknown", async () => {
+    const h = await harness();
+    const payTo = world.newAddress();
+    const url = world.v2.route({ price: 11_000n, payTo, misbehave: "refuse-after-settle" });
+
+    const out = await h.call(url);
+
+    expect(out).toMatchObject({
+      kind: "denied",
+      code: "PAYMENT_OUTCOME_UNKNOWN",
+      details: { validUntil: expect.any(String) },
+    });
+    expect(await world.balanceOf(payTo)).toBe(11_000n);
+    const row = await ledger.getSpend(out.kind === "denied" ? String(out.details.receiptId) : "");
+    expect(row?.status).toBe("unknown");
+    expect((await ledger.budgetStatus(h.principal))?.reserved.today).toBe(11_000n);
+  });
+
+  test("behavior: settlement step: a server that hangs up after taking the payment leaves it unknown, not released", async () => {
+    const h = await harness();
+    const url = world.v2.route({ price: 9_000n, misbehave: "drop-before-settle" });
+
+    const out = await h.call(url);
+
+    expect(out).toMatchObject({ kind: "denied", code: "PAYMENT_OUTCOME_UNKNOWN" });
+    const rows = await ledger.listSpend({ principal: h.principal, limit: 5 });
+    expect(rows.items.map((r) => r.status)).toEqual(["unknown"]);
+  });
 });

@@ -1,9 +1,9 @@
-import { randomUUID } from "node:crypto";
 import { describe, expect, test } from "vitest";
 import { paymentChainClients } from "../../src/app/chainClients.js";
 import { createPipeline } from "../../src/app/pipeline.js";
 import type { Ledger } from "../../src/ledger/ledger.js";
 import { createReconciler } from "../../src/payment/reconciler.js";
+import { testCallContext } from "../support/callContext.js";
 import { openTestLedger } from "../support/testLedger.js";
 import { startTestPag0, type TestPag0 } from "../support/testPag0.js";
 import { withWorld } from "../support/withWorld.js";
@@ -218,16 +218,9 @@ describe("paid_fetch cancellation", () => {
     const run = createPipeline({ ...pag0.deps, ledger: cancellingLedger });
     const url = world.v2.route({ price: 10_000n });
 
-    const outcome = await run({
-      principal: pag0.principal,
-      request: { method: "GET", url: new URL(url), headers: {}, body: undefined },
-      maxPrice: undefined,
-      idempotencyKey: randomUUID(),
-      ownIdempotencyKey: false,
-      cacheMode: "default",
-      signal: cancel.signal,
-      log: pag0.deps.log,
-    });
+    const outcome = await run(
+      testCallContext(url, { principal: pag0.principal, signal: cancel.signal, log: pag0.deps.log }),
+    );
 
     expect(outcome).toMatchObject({ kind: "denied", code: "PAYMENT_FAILED" });
     expect(pag0.deps.wallet?.signatureCount).toBe(0);
