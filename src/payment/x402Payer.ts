@@ -8,6 +8,7 @@ import { isPag0Error, Pag0Error } from "../errors.js";
 import type { Authorization } from "../ledger/ledger.js";
 import { toDecimal } from "../money.js";
 import type { Quote } from "../policy/quoteRules.js";
+import { PAYMENT_IDENTIFIER, withPaymentId } from "./paymentId.js";
 import { toQuote } from "./quote.js";
 import type { Wallet } from "./wallet.js";
 
@@ -27,6 +28,8 @@ export interface SignOptions<A> {
   ask(quote: Quote): Promise<A>;
   /** Whether that answer lets the signature go ahead. */
   proceed(answer: A): boolean;
+  /** the x402 `payment-identifier` sent with a v2 payment (paymentId.ts) */
+  paymentId: string;
 }
 
 /** How a signing ended, with the answer `ask` gave (if it was asked): the caller owns what that answer holds. */
@@ -67,6 +70,10 @@ export function createX402Payer(deps: { wallet: Wallet; networks: ReadonlyMap<st
           return q !== null && options.allowed.some((a) => sameQuote(a, q));
         }),
       );
+      client.registerExtension({
+        key: PAYMENT_IDENTIFIER,
+        enrichPaymentPayload: async (payload, pr) => withPaymentId(payload, pr, options.paymentId),
+      });
       // the official client's hook can only abort; what it was told is kept here for the caller
       const hook = { asked: null as { quote: Quote; answer: A } | null, malformed: false };
       client.onBeforePaymentCreation(async ({ paymentRequired: pr, selectedRequirements }) => {

@@ -4,6 +4,7 @@ import { deny } from "../denial.js";
 import { isPag0Error } from "../errors.js";
 import type { SpendRow } from "../ledger/ledger.js";
 import { toDecimal } from "../money.js";
+import { paymentIdOf } from "../payment/paymentId.js";
 import type { X402Payer } from "../payment/x402Payer.js";
 import type { ApprovalDeps } from "./approval.js";
 import type { Stage } from "./compose.js";
@@ -43,6 +44,7 @@ export function paymentStage(deps: PaymentStageDeps): Stage {
       ask: (quote) => reserveQuote(reservation, ctx, quote, rules),
       // a cancellation seen here still means "nothing paid": it is the last moment before the signature
       proceed: (r) => r.kind === "reserved" && !ctx.signal.aborted,
+      paymentId: paymentIdOf(ctx.principal, ctx.idempotencyKey),
     });
     switch (signing.kind) {
       case "failed":

@@ -1,6 +1,9 @@
+import { decodePaymentSignatureHeader } from "@x402/core/http";
+import { extractPaymentIdentifier } from "@x402/extensions/payment-identifier";
 import { describe, expect, test } from "vitest";
 import type { App } from "../../src/app.js";
 import type { Ledger } from "../../src/ledger/ledger.js";
+import { paymentIdOf } from "../../src/payment/paymentId.js";
 import { compose } from "../../src/pipeline/compose.js";
 import type { CallContext } from "../../src/pipeline/context.js";
 import { fetchStage } from "../../src/pipeline/fetchStage.js";
@@ -161,5 +164,17 @@ describe("paymentStage", () => {
     expect(out).toMatchObject({ kind: "denied", code: "PAYMENT_OUTCOME_UNKNOWN" });
     const rows = await ledger.listSpend({ principal: h.principal, limit: 5 });
     expect(rows.items.map((r) => r.status)).toEqual(["unknown"]);
+  });
+
+  test("behavior: every v2 payment carries the payment-identifier of its principal and idempotency key", async () => {
+    const h = await harness();
+    const url = world.v2.route({ price: 3_000n, paymentIdentifier: true });
+
+    const out = await h.call(url, { idempotencyKey: "the-key" });
+
+    expect(out).toMatchObject({ kind: "response", payment: { amount: 3_000n } });
+    const [header] = world.v2.stats(url).paymentHeaders;
+    const sent = extractPaymentIdentifier(decodePaymentSignatureHeader(header ?? ""));
+    expect(sent).toBe(paymentIdOf(h.principal, "the-key"));
   });
 });

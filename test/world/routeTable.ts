@@ -51,6 +51,8 @@ export interface RouteStats {
   requests: number;
   /** Requests that carried a payment header, valid or not. */
   paymentsReceived: number;
+  /** The payment headers received, in order (v2 PAYMENT-SIGNATURE): a resent payment shows the same string twice. */
+  paymentHeaders: string[];
   /** Times the resource handler ran (after a valid payment, for paid routes). */
   handled: number;
   /** Payments settled on chain for this route. */
@@ -95,7 +97,7 @@ export function createRouteTable<O extends RouteOptions>(): RouteTable<O> {
       const path = options.path ?? `/r/${next++}`;
       if (!path.startsWith("/")) throw new Error(`Route path must start with "/": ${path}`);
       if (routes.has(path)) throw new Error(`Route ${path} already exists`);
-      const stats = { requests: 0, paymentsReceived: 0, handled: 0, settled: 0, bytesSent: 0 };
+      const stats = { requests: 0, paymentsReceived: 0, paymentHeaders: [], handled: 0, settled: 0, bytesSent: 0 };
       const route = { path, method: (options.method ?? "GET").toUpperCase(), options, stats };
       routes.set(path, route);
       return route;

@@ -8,6 +8,11 @@ import {
 import { HTTPFacilitatorClient, x402ResourceServer } from "@x402/core/server";
 import type { Network, PaymentPayload, PaymentRequirements } from "@x402/core/types";
 import { ExactEvmScheme } from "@x402/evm/exact/server";
+import {
+  declarePaymentIdentifierExtension,
+  extractPaymentIdentifier,
+  PAYMENT_IDENTIFIER,
+} from "@x402/extensions/payment-identifier";
 import type { Address } from "viem";
 import { listenLocal } from "./listenLocal.js";
 import { createRouteTable, type PaidServer, type Route, type RouteOptions } from "./routeTable.js";
@@ -20,6 +25,11 @@ export interface V2RouteOptions extends RouteOptions {
    * A payment against an overridden quote still goes to the facilitator as advertised.
    */
   accepts?: Partial<PaymentRequirements>[];
+  /**
+   * Declare the `payment-identifier` extension and honour it: a payment whose id this route already settled gets
+   * the resource again with the same settlement, and is neither verified nor settled a second time.
+   */
+  paymentIdentifier?: boolean;
 }
 
 export interface StartV2ServerOptions {
@@ -44,6 +54,8 @@ export async function startV2Server(options: StartV2ServerOptions): Promise<Paid
   await resourceServer.initialize();
   const table = createRouteTable<V2RouteOptions>();
   const quotes = new WeakMap<Route<V2RouteOptions>, Promise<PaymentRequirements[]>>();
+  /** payment-identifier routes: the settlement header of every payment id settled */
+  const settledById = new Map<string, Record<string, string>>();
 
   const quoteOf = (route: Route<V2RouteOptions>) => {
     let quote = quotes.get(route);
@@ -73,7 +85,10 @@ export async function startV2Server(options: StartV2ServerOptions): Promise<Paid
       mimeType: "application/json",
     };
     const paymentRequired = async (error: string) => {
-      const body = await resourceServer.createPaymentRequiredResponse(accepts, resource, error);
+      const extensions = opts.paymentIdentifier
+        ? { [PAYMENT_IDENTIFIER]: declarePaymentIdentifierExtension(false) }
+        : undefined;
+      const body = await resourceServer.createPaymentRequiredResponse(accepts, resource, error, extensions);
       res
         .writeHead(402, {
           "content-type": "application/json",
@@ -84,7 +99,10 @@ export async function startV2Server(options: StartV2ServerOptions): Promise<Paid
     };
 
     const header = req.headers["payment-signature"];
-    if (typeof header === "string") stats.paymentsReceived++;
+    if (typeof header === "string") {
+      stats.paymentsReceived++;
+      stats.paymentHeaders.push(header);
+    }
     if (opts.misbehave === "malformed-header") {
       res.writeHead(402, { "content-type": "application/json", "payment-required": "%%not-base64-json%%" }).end("{}");
       return;
@@ -98,6 +116,9 @@ export async function startV2Server(options: StartV2ServerOptions): Promise<Paid
     } catch {
       return paymentRequired("Invalid PAYMENT-SIGNATURE header");
     }
+    const paymentId = opts.paymentIdentifier ? extractPaymentIdentifier(payload) : null;
+    const done = paymentId ? settledById.get(paymentId) : undefined;
+    if (done) return serveResource(route, res, done);
     const requirements = resourceServer.findMatchingRequirements(accepts, payload);
     if (!requirements) return paymentRequired("No matching payment requirements");
     try {
@@ -122,6 +143,7 @@ export async function startV2Server(options: StartV2ServerOptions): Promise<Paid
       return;
     }
     stats.settled++;
+    if (paymentId) settledById.set(paymentId, paymentResponse);
     if (opts.misbehave === "drop-after-settle") return void req.socket.destroy();
     if (opts.misbehave === "refuse-after-settle") {
       const refused = { ...settled, success: false, errorReason: "settlement_failed", transaction: "" };
