@@ -86,6 +86,11 @@ export interface Authorization {
   nonce: string;
   /** unix seconds */
   validBefore: bigint;
+  /**
+   * the signed payment as it was sent (PAYMENT-SIGNATURE or X-PAYMENT), kept so a retry whose outcome is unknown
+   * sends the same bytes again instead of a new signature; never shown to the agent
+   */
+  paymentHeaders?: Record<string, string>;
 }
 
 export interface SpendRow {

@@ -75,14 +75,17 @@ export function createX402Payer(deps: { wallet: Wallet; networks: ReadonlyMap<st
         enrichPaymentPayload: async (payload, pr) => withPaymentId(payload, pr, options.paymentId),
       });
       // the official client's hook can only abort; what it was told is kept here for the caller
-      const hook = { asked: null as { quote: Quote; answer: A } | null, malformed: false };
+      const hook = { asked: null as { quote: Quote; answer: A } | null, malformed: false, askFailed: false };
       client.onBeforePaymentCreation(async ({ paymentRequired: pr, selectedRequirements }) => {
         const quote = toQuote(selectedRequirements, pr.x402Version, networks);
         if (!quote) {
           hook.malformed = true;
           return { abort: true, reason: "QUOTE_INVALID" };
         }
-        const answer = await options.ask(quote);
+        const answer = await options.ask(quote).catch((e: unknown) => {
+          hook.askFailed = true;
+          throw e;
+        });
         hook.asked = { quote, answer };
         return options.proceed(answer) ? undefined : { abort: true, reason: "declined" };
       });
@@ -95,7 +98,7 @@ export function createX402Payer(deps: { wallet: Wallet; networks: ReadonlyMap<st
         if (seen && !options.proceed(seen.answer)) return { kind: "declined", ...seen };
         const error = hook.malformed
           ? new Pag0Error("QUOTE_INVALID", "The selected payment option is malformed.")
-          : isPag0Error(e)
+          : isPag0Error(e) || hook.askFailed
             ? e
             : new Pag0Error("QUOTE_INVALID", "No payment option of this server can be paid under the policy.", {
                 cause: e,

@@ -9,9 +9,9 @@ import type { X402Payer } from "../payment/x402Payer.js";
 import type { ApprovalDeps } from "./approval.js";
 import type { Stage } from "./compose.js";
 import type { CallContext } from "./context.js";
+import { replayOutcome } from "./replay.js";
 import { type Reservation, type ReservationDeps, reserveQuote } from "./reservation.js";
 import { type SettleDeps, settlePaid } from "./settlePaid.js";
-import { replayOutcome } from "./upstreamResult.js";
 
 export interface PaymentStageDeps extends SettleDeps {
   /** null when no wallet is configured (the quote stage refuses every 402 then) */
@@ -55,7 +55,7 @@ export function paymentStage(deps: PaymentStageDeps): Stage {
         throw signing.error;
       case "declined": {
         const r = signing.answer;
-        if (r.kind === "replay") return replayOutcome(deps.ledger, r.spend, deps.replayWaitMs);
+        if (r.kind === "replay") return replayOutcome(deps, ctx, r.spend, deps.replayWaitMs);
         if (r.kind === "denied") return recordDenial(deps.ledger, ctx, signing.quote, r);
         await releaseQuietly(deps, ctx, r.spend, "PAYMENT_FAILED");
         return deny("PAYMENT_FAILED", "The call was cancelled before signing; nothing was paid.");
@@ -64,7 +64,10 @@ export function paymentStage(deps: PaymentStageDeps): Stage {
         if (signing.answer.kind !== "reserved") throw new Error("signed without a reservation");
         const { spend } = signing.answer;
         // recorded before the authorization leaves the process: from here on only chain state frees this budget
-        await deps.ledger.markSigned(spend.id, signing.payment.authorization);
+        await deps.ledger.markSigned(spend.id, {
+          ...signing.payment.authorization,
+          paymentHeaders: signing.payment.headers,
+        });
         ctx.progress?.("payment", `Signed a payment of ${toDecimal(signing.payment.quote.amount)} USDC`);
         return settlePaid(deps, ctx, spend, signing.payment);
       }

@@ -64,6 +64,7 @@ async function signedFor(route: Parameters<World["v2"]["route"]>[0] = {}) {
   const signing = await payer.payer.sign(r.required, {
     allowed: [r.quote],
     cap: r.quote.amount,
+    paymentId: "pag0_test_payment_id",
     ask: async () => r.row,
     proceed: () => true,
   });
