@@ -19,7 +19,7 @@ const zipfile = (code: string, ...args: string[]) =>
   });
 
 const lock = JSON.parse(readFileSync("package-lock.json", "utf8")) as {
-  packages: Record<string, { dev?: boolean; devOptional?: boolean }>;
+  packages: Record<string, { version?: string; dev?: boolean; devOptional?: boolean }>;
 };
 
 /** `name@version` of every package `npm ci <flags>` would install from this lockfile (its dry run, in a scratch dir). */
