@@ -1,8 +1,9 @@
 import { createApp } from "../app.js";
 import { loadConfig, withoutAuth } from "../config/loadConfig.js";
-import { createLogger } from "../logger.js";
+import { closeLogger } from "../logger.js";
 import { runHttp } from "../server/http.js";
 import type { Command } from "./command.js";
+import { serverLogger } from "./commandLogger.js";
 
 export const http: Command = {
   usage:
@@ -11,7 +12,12 @@ export const http: Command = {
     "serve the MCP tools over streamable HTTP at /mcp for remote agents (HOST, PORT; every request needs an API key, or --no-auth on loopback)",
   async run(args) {
     const config = args.includes("--no-auth") ? withoutAuth(loadConfig()) : loadConfig();
-    await runHttp(createApp(config, createLogger(config.logLevel)));
+    const log = serverLogger(config);
+    try {
+      await runHttp(createApp(config, log));
+    } finally {
+      await closeLogger(log);
+    }
     return 0;
   },
 };

@@ -1,8 +1,9 @@
 import { loadConfig } from "../config/loadConfig.js";
-import { createLogger } from "../logger.js";
+import { closeLogger } from "../logger.js";
 import { runStdio } from "../server/stdio.js";
 import { configInstructions } from "../tools/instructions.js";
 import type { Command } from "./command.js";
+import { serverLogger } from "./commandLogger.js";
 
 export const stdio: Command = {
   usage:
@@ -10,10 +11,14 @@ export const stdio: Command = {
   summary: "serve the MCP tools over stdio (Claude Desktop, Claude Code, Cursor)",
   async run() {
     const config = loadConfig();
-    const log = createLogger(config.logLevel);
+    const log = serverLogger(config);
     // the app (tools, pipeline, adapters) is built once the client is initialized: `initialize` does not wait for it
     const build = async () => (await import("../app.js")).createApp(config, log);
-    await runStdio(build, { instructions: configInstructions(config), log });
+    try {
+      await runStdio(build, { instructions: configInstructions(config), log });
+    } finally {
+      await closeLogger(log);
+    }
     return 0;
   },
 };

@@ -2,12 +2,13 @@ import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { toAtomic } from "../money.js";
 import { type AuditConfig, resolveAuditConfig } from "./audit.js";
+import { type AxiomConfig, resolveAxiom } from "./logging.js";
 import { isLoopbackHost, LOOPBACK_HOSTS } from "./loopback.js";
 import { type NetworkConfig, resolveNetworks } from "./networks.js";
 import { ENV_NAMES, type Settings, schema } from "./schema.js";
 import { type CacheConfig, type LedgerConfig, resolveCacheStore, resolveLedger } from "./stores.js";
 
-export type { AuditConfig, CacheConfig, LedgerConfig, NetworkConfig };
+export type { AuditConfig, AxiomConfig, CacheConfig, LedgerConfig, NetworkConfig };
 export { isLoopbackHost, LOOPBACK_HOSTS };
 
 /**
@@ -56,6 +57,10 @@ export interface Config {
   };
   apiKeySalt: string | undefined;
   logLevel: Settings["logLevel"];
+  /** `auto`: pretty when stderr is a terminal, JSON lines otherwise */
+  logFormat: Settings["logFormat"];
+  /** logs also shipped to Axiom (AXIOM_API_TOKEN + AXIOM_DATASET) */
+  axiom: AxiomConfig | undefined;
   /** receipts anchored on SKALE (src/audit) */
   audit: AuditConfig;
 }
@@ -120,12 +125,18 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     daily: toAtomic(c.dailyBudget),
     monthly: toAtomic(c.monthlyBudget),
   };
-  if (limits.daily > limits.monthly) problems.push("PAG0_DAILY_BUDGET: must not exceed PAG0_MONTHLY_BUDGET");
+  if (limits.daily > limits.monthly) {
+    problems.push(
+      `PAG0_DAILY_BUDGET: the daily budget (${c.dailyBudget} USDC) must not exceed the monthly budget ` +
+        `(PAG0_MONTHLY_BUDGET, ${c.monthlyBudget} USDC): lower the daily budget or raise the monthly one`,
+    );
+  }
   if (c.httpAuth === "none") {
     const problem = noAuthProblem({ host: c.host, publicHostnames: c.publicHostnames });
     if (problem) problems.push(`PAG0_HTTP_AUTH: ${problem}`);
   }
   const audit = resolveAuditConfig(c, problems);
+  const axiom = resolveAxiom(c, problems);
   if (problems.length) throw new ConfigError(problems);
   return {
     dataDir: resolve(c.dataDir),
@@ -173,6 +184,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     },
     apiKeySalt: c.apiKeySalt,
     logLevel: c.logLevel,
+    logFormat: c.logFormat,
+    axiom,
     audit,
   };
 }

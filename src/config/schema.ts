@@ -103,6 +103,15 @@ export const schema = z.object({
   walletDailyBudget: decimal.optional(),
   walletMonthlyBudget: decimal.optional(),
   logLevel: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+  /** `auto`: pretty on a terminal, JSON lines otherwise (config/logging.ts) */
+  logFormat: z.enum(["auto", "json", "pretty"]).default("auto"),
+  axiomToken: z.string().trim().min(1).optional(),
+  axiomDataset: z
+    .string()
+    .trim()
+    .regex(/^[\w.-]+$/, "must be an Axiom dataset name (letters, digits, ., _ and -)")
+    .optional(),
+  axiomUrl: z.url({ protocol: /^https?$/, error: "must be an http(s) URL" }).optional(),
   // audit on SKALE (config/audit.ts)
   skaleRpcUrl: z.url({ protocol: /^https?$/, error: "must be an http(s) URL" }).optional(),
   auditChainId: z.coerce.number().int().positive().default(324705682),
@@ -166,6 +175,10 @@ export const ENV_NAMES: Record<string, keyof z.input<typeof schema>> = {
   PAG0_WALLET_MONTHLY_BUDGET: "walletMonthlyBudget",
   PORT: "port",
   LOG_LEVEL: "logLevel",
+  LOG_FORMAT: "logFormat",
+  AXIOM_API_TOKEN: "axiomToken",
+  AXIOM_DATASET: "axiomDataset",
+  AXIOM_URL: "axiomUrl",
   SKALE_RPC_URL: "skaleRpcUrl",
   PAG0_AUDIT_CHAIN_ID: "auditChainId",
   PAG0_AUDIT_CONTRACT: "auditContract",

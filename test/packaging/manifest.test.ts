@@ -1,4 +1,4 @@
-import { execFile } from "node:child_process";
+import { execFile, spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -112,5 +112,30 @@ describe("manifest.json (MCP Bundle)", () => {
     expect(user.policy.limits).toEqual({ perRequest: 250_000n, daily: 2_500_000n, monthly: 40_000_000n });
     expect(user.policy.allowedHosts).toEqual(["api.example.com", "*.example.org"]);
     expect([...user.networks.keys()]).toEqual(["eip155:8453"]);
+  });
+
+  test("behavior: its icon is the committed 512×512 PNG", () => {
+    expect(manifest.icon).toBe("icon.png");
+    const png = readFileSync(manifest.icon);
+    expect(png.subarray(0, 8)).toEqual(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]));
+    expect([png.readUInt32BE(16), png.readUInt32BE(20)]).toEqual([512, 512]); // IHDR width, height
+  });
+
+  test("behavior: a daily budget above the monthly one stops the server at start, saying which and what to do", () => {
+    // the manifest cannot compare two fields, so the server refuses, in the host's log (stderr), before serving
+    const env = hostEnv({ daily_budget: 20, monthly_budget: 10 });
+    const dataDir = mkdtempSync(join(tmpdir(), "pag0-mcpb-budget-"));
+    const r = spawnSync(process.execPath, ["--import", "tsx", "src/cli.ts", "stdio"], {
+      env: { PATH: process.env.PATH ?? "", PAG0_DATA_DIR: dataDir, ...env },
+      input: "",
+      encoding: "utf8",
+      timeout: 30_000,
+    });
+    expect(r.status).toBe(1);
+    expect(r.stdout).toBe("");
+    expect(r.stderr).toBe(
+      "Invalid Pag0 configuration:\n  - PAG0_DAILY_BUDGET: the daily budget (20 USDC) must not exceed the monthly " +
+        "budget (PAG0_MONTHLY_BUDGET, 10 USDC): lower the daily budget or raise the monthly one\n",
+    );
   });
 });
