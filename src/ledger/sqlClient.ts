@@ -101,7 +101,8 @@ export interface Migration {
 /** `supabase/migrations` of this package, from `src/ledger` (tsx) and from `dist/ledger` (build) alike. */
 export const defaultMigrationsDir = (): string => fileURLToPath(new URL("../../supabase/migrations/", import.meta.url));
 
-const MIGRATION_NAME = /^\d{14}_[a-z0-9_]+\.sql$/;
+/** `YYYYMMDDhhmmss_name.sql` */
+export const MIGRATION_NAME = /^\d{14}_[a-z0-9_]+\.sql$/;
 
 /** Reads the timestamped `*.sql` files of `dir`, in the order they apply. */
 export async function readMigrations(dir: string): Promise<Migration[]> {
