@@ -6,9 +6,9 @@ import type { PGlite } from "@electric-sql/pglite";
 import { migratePglite } from "../src/ledger/pgliteClient.js";
 import { defaultMigrationsDir, MIGRATION_NAME, readMigrations } from "../src/ledger/sqlClient.js";
 import { type CatalogDiff, describeDiff, diffCatalogs, isEmptyDiff, readCatalog } from "./sql/sqlCatalog.js";
-import { readSqlSources, renderMigration, type SourceFile, type SqlSources } from "./sql/sqlSources.js";
+import { readSqlSources, renderBaseline, renderMigration, type SourceFile, type SqlSources } from "./sql/sqlSources.js";
 
-const USAGE = `Usage: npm run sql:migration -- <name> [--schema <file.sql>]
+const USAGE = `Usage: npm run sql:migration -- <name> [--schema <file.sql>] [--sources <dir>] [--migrations <dir>]
 
 Writes supabase/migrations/<UTC timestamp>_<name>.sql from supabase/sql:
   - no migrations yet: the baseline, every schema and routine file;
@@ -26,10 +26,6 @@ async function emptyPglite(): Promise<PGlite> {
 
 const catalogOf = (db: PGlite) => readCatalog(async (sql) => (await db.query(sql)).rows as never[]);
 
-/** The sources as one baseline migration. */
-const baseline = (sources: SqlSources, command: string) =>
-  renderMigration({ command, sources, parts: [...sources.schema, ...sources.routines] });
-
 /** Statements that must run before `create or replace` of the changed routines: drops of what it cannot change. */
 function drops(diff: CatalogDiff, live: Awaited<ReturnType<typeof catalogOf>>): string[] {
   const reshaped = diff.changed.filter((r) => {
@@ -41,7 +37,7 @@ function drops(diff: CatalogDiff, live: Awaited<ReturnType<typeof catalogOf>>): 
 
 /** The baseline, once it has applied cleanly to an empty database. */
 async function checkedBaseline(sources: SqlSources, command: string): Promise<string> {
-  const text = baseline(sources, command);
+  const text = renderBaseline(sources, command);
   const db = await emptyPglite();
   try {
     await db.exec(text);
@@ -51,12 +47,17 @@ async function checkedBaseline(sources: SqlSources, command: string): Promise<st
   return text;
 }
 
-async function nextMigration(sources: SqlSources, command: string, schemaFile?: string): Promise<string | null> {
+async function nextMigration(
+  sources: SqlSources,
+  command: string,
+  migrationsDir: string,
+  schemaFile?: string,
+): Promise<string | null> {
   const live = await emptyPglite();
   const source = await emptyPglite();
   try {
-    await migratePglite(live, await readMigrations(defaultMigrationsDir()));
-    await source.exec(baseline(sources, command));
+    await migratePglite(live, await readMigrations(migrationsDir));
+    await source.exec(renderBaseline(sources, command));
     const before = await catalogOf(live);
     const sourceCatalog = await catalogOf(source);
     const diff = diffCatalogs(before, sourceCatalog);
@@ -100,7 +101,7 @@ async function main(argv: string[]): Promise<number> {
   const { positionals, values } = parseArgs({
     args: argv,
     allowPositionals: true,
-    options: { schema: { type: "string" } },
+    options: { schema: { type: "string" }, sources: { type: "string" }, migrations: { type: "string" } },
   });
   const name = positionals[0];
   if (positionals.length !== 1 || !/^[a-z0-9_]+$/.test(name ?? "")) {
@@ -108,17 +109,17 @@ async function main(argv: string[]): Promise<number> {
     return 2;
   }
   const command = `npm run sql:migration -- ${name}`;
-  const dir = defaultMigrationsDir();
+  const dir = values.migrations ?? defaultMigrationsDir();
   const existing = existsSync(dir)
     ? readdirSync(dir)
         .filter((f) => MIGRATION_NAME.test(f))
         .sort()
     : [];
-  const sources = await readSqlSources();
+  const sources = await readSqlSources(values.sources);
   const text =
     existing.length === 0
       ? await checkedBaseline(sources, command)
-      : await nextMigration(sources, command, values.schema);
+      : await nextMigration(sources, command, dir, values.schema);
   if (text === null) {
     process.stderr.write("sql:migration: the migrations already define every source; nothing to write\n");
     return 0;

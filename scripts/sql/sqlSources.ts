@@ -129,3 +129,7 @@ export function renderMigration(options: {
   ];
   return `${[header.join("\n"), ...(preamble.length ? [preamble.join("\n")] : []), ...body, grant.join("\n")].join("\n\n")}\n`;
 }
+
+/** Every source as one migration: the baseline, and what the drift test applies to an empty database. */
+export const renderBaseline = (sources: SqlSources, command: string): string =>
+  renderMigration({ command, sources, parts: [...sources.schema, ...sources.routines] });

@@ -4,7 +4,10 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { Ledger } from "./ledger.js";
 
-/** The SQL functions of supabase/migrations that make up the ledger's RPC contract. */
+/**
+ * The SQL functions that make up the ledger's RPC contract: the one list of their names. Each is defined by
+ * supabase/sql/<area>/<name>.sql (test/ledger/sqlSource.test.ts checks that), and the migrations grant them all.
+ */
 export const LEDGER_FUNCTIONS = [
   "upsert_principal",
   "reserve_spend",
@@ -29,7 +32,7 @@ export const LEDGER_FUNCTIONS = [
   "decide_approval",
   "consume_approval",
   "list_approvals",
-  // audit (supabase/migrations/*_audit.sql)
+  // audit (supabase/sql/audit)
   "record_denial",
   "audit_queued",
   "audit_create_batch",
