@@ -19,9 +19,12 @@ The new migration is applied to the migrated database and must leave it identica
 written. Nothing is written either when nothing changed.
 `;
 
-async function emptyPglite(): Promise<PGlite> {
+/** Two empty in-memory databases for the price of one initdb (seconds each): the second is a copy of the first. */
+async function twoEmptyPglites(): Promise<[PGlite, PGlite]> {
   const { PGlite } = await import("@electric-sql/pglite");
-  return PGlite.create();
+  const first = await PGlite.create();
+  const second = await PGlite.create({ loadDataDir: await first.dumpDataDir("none") });
+  return [first, second];
 }
 
 const catalogOf = (db: PGlite) => readCatalog(async (sql) => (await db.query(sql)).rows as never[]);
@@ -38,7 +41,8 @@ function drops(diff: CatalogDiff, live: Awaited<ReturnType<typeof catalogOf>>): 
 /** The baseline, once it has applied cleanly to an empty database. */
 async function checkedBaseline(sources: SqlSources, command: string): Promise<string> {
   const text = renderBaseline(sources, command);
-  const db = await emptyPglite();
+  const { PGlite } = await import("@electric-sql/pglite");
+  const db = await PGlite.create();
   try {
     await db.exec(text);
   } finally {
@@ -53,8 +57,7 @@ async function nextMigration(
   migrationsDir: string,
   schemaFile?: string,
 ): Promise<string | null> {
-  const live = await emptyPglite();
-  const source = await emptyPglite();
+  const [live, source] = await twoEmptyPglites();
   try {
     await migratePglite(live, await readMigrations(migrationsDir));
     await source.exec(renderBaseline(sources, command));
