@@ -11,10 +11,11 @@ export interface MigrationSession {
 /**
  * Applies the pending migrations in name order, each in its own transaction together with its `_migrations` row
  * (name and checksum), and returns their names. The caller makes it the only migrator (lock or owned data dir).
+ * `recreate` says how to start again from a database that cannot be migrated (see `pendingMigrations`).
  */
-export async function applyMigrations(db: MigrationSession, files: Migration[]): Promise<string[]> {
+export async function applyMigrations(db: MigrationSession, files: Migration[], recreate?: string): Promise<string[]> {
   await db.exec(MIGRATIONS_TABLE_SQL);
-  const pending = pendingMigrations(files, await db.query("select name, checksum from _migrations"));
+  const pending = pendingMigrations(files, await db.query("select name, checksum from _migrations"), recreate);
   for (const m of pending) {
     await db.transaction(async (tx) => {
       await tx.exec(m.sql);

@@ -1,7 +1,7 @@
 /**
  * The audit half of the ledger: receipts written by the ledger's own transactions (settle, release) and by
  * `recordDenial`, and the batches the anchorer seals and anchors on SKALE. The SQL lives in
- * supabase/migrations/*_audit.sql; `sqlAuditStore()` is its typed wrapper.
+ * supabase/sql/audit/ (applied by the migrations); `sqlAuditStore()` is its typed wrapper.
  */
 
 export type ReceiptKind = "settlement" | "release" | "denial";

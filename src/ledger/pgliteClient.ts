@@ -86,7 +86,11 @@ export async function openPglite(
       startParams: [...PGlite.defaultStartParams, "-c", SHARED_BUFFERS],
     });
     // on a new database this only checks the snapshot's `_migrations` against the files
-    const applied = await migratePglite(db, migrations);
+    const applied = await migratePglite(
+      db,
+      migrations,
+      dataDir && `stop every Pag0 process using it, then delete ${dataDir}; the next start creates a new one`,
+    );
     if (created) await db.exec("update _migrations set applied_at = now()");
     return client(db, created ? migrations.map((m) => m.name) : applied, created, unlock);
   } catch (e) {
@@ -106,12 +110,16 @@ function hasDatabase(dataDir: string): boolean {
 }
 
 /** Applies the pending `files` to `db` (applyMigrations) and returns their names. */
-export function migratePglite(db: PGlite, files: Migration[]): Promise<string[]> {
+export function migratePglite(db: PGlite, files: Migration[], recreate?: string): Promise<string[]> {
   const session = (q: Pick<PGlite, "exec" | "query">) => ({
     exec: (sql: string) => q.exec(sql),
     query: async <R>(text: string, params?: unknown[]) => (await q.query<R>(text, params)).rows,
   });
-  return applyMigrations({ ...session(db), transaction: (fn) => db.transaction((tx) => fn(session(tx))) }, files);
+  return applyMigrations(
+    { ...session(db), transaction: (fn) => db.transaction((tx) => fn(session(tx))) },
+    files,
+    recreate,
+  );
 }
 
 function client(db: PGlite, migrated: string[], created: boolean, unlock: () => void): PgliteClient {

@@ -4,7 +4,10 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { Ledger } from "./ledger.js";
 
-/** The SQL functions of supabase/migrations that make up the ledger's RPC contract. */
+/**
+ * The SQL functions that make up the ledger's RPC contract: the one list of their names. Each is defined by
+ * supabase/sql/<area>/<name>.sql (test/ledger/sqlSource.test.ts checks that), and the migrations grant them all.
+ */
 export const LEDGER_FUNCTIONS = [
   "upsert_principal",
   "reserve_spend",
@@ -29,7 +32,7 @@ export const LEDGER_FUNCTIONS = [
   "decide_approval",
   "consume_approval",
   "list_approvals",
-  // audit (supabase/migrations/*_audit.sql)
+  // audit (supabase/sql/audit)
   "record_denial",
   "audit_queued",
   "audit_create_batch",
@@ -101,7 +104,8 @@ export interface Migration {
 /** `supabase/migrations` of this package, from `src/ledger` (tsx) and from `dist/ledger` (build) alike. */
 export const defaultMigrationsDir = (): string => fileURLToPath(new URL("../../supabase/migrations/", import.meta.url));
 
-const MIGRATION_NAME = /^\d{14}_[a-z0-9_]+\.sql$/;
+/** `YYYYMMDDhhmmss_name.sql` */
+export const MIGRATION_NAME = /^\d{14}_[a-z0-9_]+\.sql$/;
 
 /** Reads the timestamped `*.sql` files of `dir`, in the order they apply. */
 export async function readMigrations(dir: string): Promise<Migration[]> {
@@ -120,11 +124,40 @@ export const MIGRATIONS_TABLE_SQL =
   "create table if not exists _migrations (name text primary key, checksum text not null, applied_at timestamptz not null default now())";
 
 /**
+ * The migrations of pre-release Pag0 (0.1.0 was never published), squashed into the baseline. A database that has
+ * any of them was made by such a build and cannot be migrated: it must be recreated.
+ */
+export const SQUASHED_MIGRATIONS: readonly string[] = [
+  "20261126000000_ledger.sql",
+  "20261126100000_cache_savings.sql",
+  "20261126110000_migrations_table_roles.sql",
+  "20261126120000_audit.sql",
+  "20261126130000_principals.sql",
+  "20261201000000_cache_hit_batch.sql",
+];
+
+/** How to recreate a database that `pendingMigrations` refuses, unless the caller knows better (its data dir). */
+export const RECREATE_DATABASE =
+  "drop the database and create it again (on Supabase: `supabase db reset`), then run `pag0 migrate`";
+
+/**
  * The migrations still to apply. Throws if an applied migration was edited or is unknown to this code
  * (a database migrated by a newer Pag0): running money code against a schema it was not written for is refused.
+ * A database of pre-release migrations (`SQUASHED_MIGRATIONS`) is told how to start again: `recreate`.
  */
-export function pendingMigrations(files: Migration[], applied: { name: string; checksum: string }[]): Migration[] {
+export function pendingMigrations(
+  files: Migration[],
+  applied: { name: string; checksum: string }[],
+  recreate = RECREATE_DATABASE,
+): Migration[] {
   const known = new Map(files.map((m) => [m.name, m.checksum]));
+  const squashed = applied.find((a) => SQUASHED_MIGRATIONS.includes(a.name) && !known.has(a.name));
+  if (squashed) {
+    throw new Error(
+      `this database was set up by a pre-release Pag0 whose migrations were squashed into ${files[0]?.name.replace(/\.sql$/, "")}; ` +
+        `recreate it: ${recreate} (nothing in it is carried over).`,
+    );
+  }
   for (const a of applied) {
     const checksum = known.get(a.name);
     if (checksum === undefined) {

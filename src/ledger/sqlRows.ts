@@ -36,7 +36,7 @@ export const spendRow = z
     created_at: instant,
     updated_at: instant,
     expires_at: instant,
-    // cache savings (migration 20261126100000); defaults keep rows from functions that predate it readable
+    // cache savings (spend_events.cached, saved, cached_from); defaults keep rows without them readable
     cached: z.boolean().default(false),
     saved: atomic.default(0n),
     cached_from: z.string().nullable().default(null),

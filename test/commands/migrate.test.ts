@@ -4,7 +4,12 @@ import { promisify } from "node:util";
 import postgres from "postgres";
 import { afterAll, describe, expect, test } from "vitest";
 import { migratePostgres } from "../../src/ledger/migratePostgres.js";
-import { MIGRATIONS_DIR, readMigrations } from "../../src/ledger/sqlClient.js";
+import {
+  MIGRATIONS_DIR,
+  MIGRATIONS_TABLE_SQL,
+  readMigrations,
+  SQUASHED_MIGRATIONS,
+} from "../../src/ledger/sqlClient.js";
 import { createThrowawayDb, type ThrowawayDb } from "../support/throwawayDb.js";
 
 const execFileAsync = promisify(execFile);
@@ -75,6 +80,25 @@ describe("pag0 migrate", () => {
     } finally {
       await Promise.all(pools.map((sql) => sql.end()));
     }
+  });
+
+  test("behavior: a database of the squashed pre-release migrations is refused with how to recreate it", async () => {
+    const db = await emptyDb();
+    const sql = postgres(db.url, { max: 1, onnotice: () => {} });
+    try {
+      await sql.unsafe(MIGRATIONS_TABLE_SQL);
+      for (const name of SQUASHED_MIGRATIONS) {
+        await sql`insert into _migrations (name, checksum) values (${name}, ${"0".repeat(64)})`;
+      }
+    } finally {
+      await sql.end();
+    }
+    const run = await pag0Migrate({ DATABASE_URL: db.url });
+    expect(run.code).toBe(1);
+    expect(run.stderr).toMatch(
+      /this database was set up by a pre-release Pag0 whose migrations were squashed into \d{14}_baseline; recreate it: drop the database and create it again \(on Supabase: `supabase db reset`\), then run `pag0 migrate`/,
+    );
+    expect((await recorded(db.url)).map((r) => r.name)).toEqual([...SQUASHED_MIGRATIONS]); // nothing was applied
   });
 
   test("behavior: without DATABASE_URL it explains and exits 2; the password never shows", async () => {

@@ -19,6 +19,14 @@ afterAll(() => rmSync(root, { recursive: true, force: true }));
 let dirs = 0;
 const fresh = (name = "dir") => join(root, `${name}-${++dirs}`);
 
+/** The package's migrations plus one more, as the next release would ship them. */
+function nextRelease(): string {
+  const dir = fresh("migrations");
+  cpSync(defaultMigrationsDir(), dir, { recursive: true });
+  writeFileSync(join(dir, "29991231000000_next_release.sql"), "create table next_release (id int);\n");
+  return dir;
+}
+
 let migrations: Migration[];
 beforeAll(async () => {
   migrations = await readMigrations(defaultMigrationsDir());
@@ -99,35 +107,32 @@ describe("ledger snapshot", () => {
   });
 
   test("behavior: a snapshot of older migrations is not used; one is built in a child process instead", async () => {
-    const older = fresh("migrations");
-    cpSync(defaultMigrationsDir(), older, { recursive: true });
-    const last = migrations.at(-1)!.name;
-    rmSync(join(older, last));
+    const newer = nextRelease();
+    const current = await readMigrations(newer);
     const snapshotDir = fresh("snapshots");
-    const stale = snapshotFile(snapshotDir, snapshotKey(migrations.slice(0, -1)));
-    await buildInChild(older, stale);
+    const stale = snapshotFile(snapshotDir, snapshotKey(migrations));
+    await buildInChild(defaultMigrationsDir(), stale);
 
-    const pg = await openPglite({ dataDir: fresh(), snapshotDir });
+    const pg = await openPglite({ dataDir: fresh(), snapshotDir, migrationsDir: newer });
     expect(instantiated).toBe(1); // the child ran initdb, not this process
     const names = (await pg.db.query<{ name: string }>("select name from _migrations order by name")).rows;
-    expect(names.map((r) => r.name)).toEqual(migrations.map((m) => m.name));
+    expect(names.map((r) => r.name)).toEqual(current.map((m) => m.name));
     await pg.close();
     // the new snapshot is kept beside the stale one, for the next new data dir
     expect(readdirSync(snapshotDir).sort()).toEqual(
-      [stale, snapshotFile(snapshotDir, snapshotKey(migrations))].map((f) => f.split("/").at(-1)).sort(),
+      [stale, snapshotFile(snapshotDir, snapshotKey(current))].map((f) => f.split("/").at(-1)).sort(),
     );
   });
 
   test("behavior: a stale snapshot filed under the current key is caught by the migration check", async () => {
-    const older = fresh("migrations");
-    cpSync(defaultMigrationsDir(), older, { recursive: true });
-    rmSync(join(older, migrations.at(-1)!.name));
+    const newer = nextRelease();
+    const current = await readMigrations(newer);
     const snapshotDir = fresh("snapshots");
-    await buildInChild(older, snapshotFile(snapshotDir, snapshotKey(migrations)));
+    await buildInChild(defaultMigrationsDir(), snapshotFile(snapshotDir, snapshotKey(current)));
 
-    const pg = await openPglite({ dataDir: fresh(), snapshotDir });
+    const pg = await openPglite({ dataDir: fresh(), snapshotDir, migrationsDir: newer });
     const names = (await pg.db.query<{ name: string }>("select name from _migrations order by name")).rows;
-    expect(names.map((r) => r.name)).toEqual(migrations.map((m) => m.name)); // the missing one was applied
+    expect(names.map((r) => r.name)).toEqual(current.map((m) => m.name)); // the missing one was applied
     await pg.close();
   });
 

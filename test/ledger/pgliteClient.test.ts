@@ -7,7 +7,7 @@ import { afterAll, describe, expect, test } from "vitest";
 import { LedgerUnavailableError } from "../../src/errors.js";
 import { DataDirLockedError, lockDataDir } from "../../src/ledger/dataDirLock.js";
 import { openPglite } from "../../src/ledger/pgliteClient.js";
-import { defaultMigrationsDir, readMigrations } from "../../src/ledger/sqlClient.js";
+import { defaultMigrationsDir, readMigrations, SQUASHED_MIGRATIONS } from "../../src/ledger/sqlClient.js";
 import { sqlLedger } from "../../src/ledger/sqlLedger.js";
 
 const root = mkdtempSync(join(tmpdir(), "pag0-pglite-"));
@@ -52,7 +52,7 @@ describe("openPglite", () => {
     const first = await openPglite({ dataDir });
     // every migration file, in name order, on a fresh data dir
     expect(first.migrated).toEqual((await readMigrations(defaultMigrationsDir())).map((m) => m.name));
-    expect(first.migrated[0]).toBe("20261126000000_ledger.sql");
+    expect(first.migrated[0]).toMatch(/^\d{14}_baseline\.sql$/);
     const refused = await openPglite({ dataDir }).catch((e) => e);
     expect(refused).toBeInstanceOf(DataDirLockedError);
     expect(refused).toBeInstanceOf(LedgerUnavailableError); // fail closed: nothing is paid
@@ -119,11 +119,31 @@ describe("openPglite", () => {
     cpSync(defaultMigrationsDir(), migrationsDir, { recursive: true });
     await (await openPglite({ dataDir, migrationsDir })).close();
 
-    const file = join(migrationsDir, "20261126000000_ledger.sql");
+    const file = join(migrationsDir, (await readMigrations(migrationsDir))[0]!.name);
     writeFileSync(file, `${readFileSync(file, "utf8")}\n-- edited\n`);
     await expect(openPglite({ dataDir, migrationsDir })).rejects.toThrow(/changed after it was applied/);
     expect(existsSync(`${dataDir}.lock`)).toBe(false);
     await (await openPglite({ dataDir })).close(); // the original still opens
+  });
+
+  test("behavior: a data dir made by pre-release migrations is told to be deleted, and stays as it was", async () => {
+    const dataDir = freshDir();
+    const made = await openPglite({ dataDir });
+    // what a pre-release build recorded: the six migrations squashed into the baseline
+    await made.db.exec("delete from _migrations");
+    for (const name of SQUASHED_MIGRATIONS) {
+      await made.db.query("insert into _migrations (name, checksum) values ($1, $2)", [name, "0".repeat(64)]);
+    }
+    await made.close();
+
+    const refused = await openPglite({ dataDir }).catch((e: Error) => e);
+    expect(refused).toBeInstanceOf(Error);
+    expect((refused as Error).message).toMatch(
+      /^this database was set up by a pre-release Pag0 whose migrations were squashed into \d{14}_baseline; recreate it: /,
+    );
+    expect((refused as Error).message).toContain(`delete ${dataDir};`);
+    expect(existsSync(`${dataDir}.lock`)).toBe(false);
+    expect(existsSync(join(dataDir, "PG_VERSION"))).toBe(true); // nothing is deleted for the user
   });
 
   test("behavior: calls on a closed database fail as LEDGER_UNAVAILABLE", async () => {

@@ -1,5 +1,11 @@
 import { describe, expect, test } from "vitest";
-import { defaultMigrationsDir, namedCall, pendingMigrations, readMigrations } from "../../src/ledger/sqlClient.js";
+import {
+  defaultMigrationsDir,
+  namedCall,
+  pendingMigrations,
+  readMigrations,
+  SQUASHED_MIGRATIONS,
+} from "../../src/ledger/sqlClient.js";
 
 describe("namedCall", () => {
   test("default: named arguments in order, undefined left out for the SQL default", () => {
@@ -36,7 +42,7 @@ describe("namedCall", () => {
 describe("migrations", () => {
   test("default: the package's migrations are found, in order, with checksums", async () => {
     const files = await readMigrations(defaultMigrationsDir());
-    expect(files.map((m) => m.name)).toContain("20261126000000_ledger.sql");
+    expect(files[0]?.name).toMatch(/^\d{14}_baseline\.sql$/);
     expect(files.map((m) => m.name)).toEqual(files.map((m) => m.name).sort());
     expect(files[0]?.checksum).toMatch(/^[0-9a-f]{64}$/);
   });
@@ -53,5 +59,15 @@ describe("migrations", () => {
     expect(() => pendingMigrations(files, [{ name: "20270101000000_new.sql", checksum: "3" }])).toThrow(
       /does not know/,
     );
+  });
+
+  test("behavior: a database of the squashed pre-release migrations is told how to recreate it", () => {
+    const files = [{ name: "20261202000000_baseline.sql", sql: "", checksum: "1" }];
+    const old = SQUASHED_MIGRATIONS.map((name) => ({ name, checksum: "0" }));
+    expect(() => pendingMigrations(files, old)).toThrow(
+      "this database was set up by a pre-release Pag0 whose migrations were squashed into 20261202000000_baseline; " +
+        "recreate it: drop the database and create it again (on Supabase: `supabase db reset`), then run `pag0 migrate`",
+    );
+    expect(() => pendingMigrations(files, old.slice(0, 1), "delete /tmp/x")).toThrow(/recreate it: delete \/tmp\/x/);
   });
 });

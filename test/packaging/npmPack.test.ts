@@ -20,6 +20,8 @@ describe("npm pack", () => {
     expect(files).toEqual(expect.arrayContaining(["LICENSE", "README.md", "package.json", "dist/cli.js"]));
     expect(files).toContain("contracts/build/PaymentAuditLog.json");
     for (const m of readdirSync("supabase/migrations")) expect(files).toContain(`supabase/migrations/${m}`);
+    // the migrations are the applied artefact; their sources (supabase/sql) are for contributors
+    expect(files.filter((f) => f.startsWith("supabase/sql/"))).toEqual([]);
     expect(files.filter((f) => /^dist\/ledger-snapshot\/ledger-[0-9a-f]+\.tar\.gz$/.test(f))).toHaveLength(1);
     expect(files.filter((f) => f.endsWith(".map"))).toEqual([]);
     expect(files.filter((f) => f.startsWith("contracts/test") || f.includes("TestUSDC"))).toEqual([]);

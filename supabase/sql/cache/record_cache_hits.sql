@@ -23,20 +23,3 @@ begin
   end loop;
   return jsonb_build_object('written', v_written);
 end $$;
-
-do $$
-declare
-  f regprocedure;
-begin
-  if (select count(*) from pg_roles where rolname in ('anon', 'authenticated', 'service_role')) = 3 then
-    for f in
-      select p.oid::regprocedure
-        from pg_proc p
-       where p.pronamespace = (select oid from pg_namespace where nspname = current_schema())
-         and p.proname = 'record_cache_hits'
-    loop
-      execute format('revoke execute on function %s from public, anon, authenticated', f);
-      execute format('grant execute on function %s to service_role', f);
-    end loop;
-  end if;
-end $$;

@@ -1,0 +1,31 @@
+-- reserved -> signed, before the authorization leaves the process. Signed rows never expire: only settle,
+-- release or mark_unknown move them on. Replay-safe for the same nonce.
+create or replace function mark_signed(p_id bigint, p_authorization jsonb) returns jsonb
+language plpgsql set search_path from current as $$
+declare
+  e spend_events;
+  v_auth jsonb;
+begin
+  if p_authorization is null or not (p_authorization ?& array['payer', 'nonce', 'validBefore'])
+     or coalesce(p_authorization ->> 'nonce', '') = '' or coalesce(p_authorization ->> 'payer', '') = ''
+     or (p_authorization ->> 'validBefore') !~ '^[0-9]+$' then
+    raise exception 'mark_signed: authorization needs payer, nonce and a numeric validBefore' using errcode = '22023';
+  end if;
+  v_auth := jsonb_build_object('payer', p_authorization ->> 'payer', 'nonce', p_authorization ->> 'nonce',
+                               'validBefore', p_authorization ->> 'validBefore');
+  e := ledger_lock_spend(p_id);
+  if e.id is null then
+    return jsonb_build_object('ok', false, 'reason', 'not_found');
+  end if;
+  if e.status = 'reserved' then
+    update spend_events set status = 'signed', "authorization" = v_auth, updated_at = now()
+     where id = p_id returning * into e;
+    return jsonb_build_object('ok', true, 'replayed', false, 'spend', ledger_spend_json(e));
+  end if;
+  if e.status in ('signed', 'unknown', 'settled') and e."authorization" ->> 'nonce' = v_auth ->> 'nonce' then
+    return jsonb_build_object('ok', true, 'replayed', true, 'spend', ledger_spend_json(e));
+  end if;
+  return jsonb_build_object('ok', false, 'reason',
+                            case when e.status = 'signed' then 'nonce_mismatch' else 'invalid_transition' end,
+                            'status', e.status);
+end $$;
