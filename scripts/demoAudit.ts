@@ -35,7 +35,7 @@ interface SpendItem {
 export async function untilAnchored(client: Client, timeoutMs = 30_000): Promise<SpendItem[]> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const result = (await client.callTool({ name: "list_spend", arguments: {} })) as {
+    const result = (await client.callTool({ name: "list_spend", arguments: {} })) as unknown as {
       structuredContent: { items: SpendItem[] };
     };
     const items = result.structuredContent.items.filter((i) => !i.cached);

@@ -1,4 +1,5 @@
 import * as z from "zod";
+import { Pag0Error } from "../errors.js";
 import type { AccessStore } from "./accessStore.js";
 import type { LedgerFunction, SqlArgs } from "./sqlClient.js";
 import { atomic, instant } from "./sqlValues.js";
@@ -56,8 +57,11 @@ export function sqlAccessStore(call: Call): AccessStore {
       const r = await call(
         "create_api_key",
         { p_id: k.id, p_principal: k.principal, p_key_hash: k.keyHash, p_scopes: k.scopes, p_label: k.label ?? null },
-        z.object({ ok: z.boolean() }),
+        z.object({ ok: z.boolean(), reason: z.string().optional() }),
       );
+      if (r.reason === "duplicate") {
+        throw new Pag0Error("INVALID_INPUT", `An API key with id ${k.id} or the same key hash exists already.`);
+      }
       return r.ok;
     },
     verifyApiKey: (keyHash) => call("verify_api_key", { p_key_hash: keyHash }, keyRecord.nullable()),

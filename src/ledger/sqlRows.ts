@@ -29,7 +29,14 @@ export const spendRow = z
     url: z.string(),
     host: z.string(),
     quote: spendQuote,
-    authorization: z.object({ payer: z.string(), nonce: z.string(), validBefore: atomic }).nullable(),
+    authorization: z
+      .object({
+        payer: z.string(),
+        nonce: z.string(),
+        validBefore: atomic,
+        paymentHeaders: z.record(z.string(), z.string()).optional(),
+      })
+      .nullable(),
     tx_hash: z.string().nullable(),
     outcome_code: z.string().nullable(),
     response: z.unknown(),

@@ -47,14 +47,14 @@ export function describeAccess(name: string, make: () => Promise<Ledger>): void 
       const keyHash = `h-${randomUUID()}`;
       expect(await ledger.createApiKey({ id, principal: `p-${randomUUID()}`, keyHash, scopes: ["read"] })).toBe(false);
       expect(await ledger.createApiKey({ id, principal: p, keyHash, scopes: ["read"] })).toBe(true);
-      // a unique violation throws (today reported as the ledger being unavailable): nothing is written either way
+      // the same id, or the same key hash, is refused as what it is, not as the ledger being down; nothing is written
       await expect(
         ledger.createApiKey({ id, principal: p, keyHash: `h-${randomUUID()}`, scopes: ["operator"] }),
-      ).rejects.toThrow();
+      ).rejects.toMatchObject({ code: "INVALID_INPUT", message: expect.stringContaining("exists already") });
       const other = await principal();
       await expect(
         ledger.createApiKey({ id: `k-${randomUUID().slice(0, 8)}`, principal: other, keyHash, scopes: ["operator"] }),
-      ).rejects.toThrow();
+      ).rejects.toMatchObject({ code: "INVALID_INPUT" });
       expect(await ledger.verifyApiKey(keyHash)).toEqual({ id, principal: p, scopes: ["read"] });
     });
 

@@ -132,6 +132,43 @@ describe("paid_fetch outcomes", () => {
     expect(budget).toMatchObject({ reserved: "0.00", spent: { today: "0.02" } });
   });
 
+  test("behavior: settled then dropped, retried with the same key: the signed payment is resent, and it pays once", async () => {
+    const { pag0, payer } = await pag0With();
+    const payTo = world.newAddress();
+    const url = world.v2.route({
+      price: 20_000n,
+      payTo,
+      paymentIdentifier: true,
+      misbehave: "drop-after-settle",
+      body: { bought: "once" },
+    });
+    const first = await pag0.call("paid_fetch", { url, idempotencyKey: "lost-response" });
+    expect(first.structuredContent.error.code).toBe("PAYMENT_OUTCOME_UNKNOWN");
+
+    const retry = await pag0.call("paid_fetch", { url, idempotencyKey: "lost-response" });
+
+    expect(retry.isError).toBeFalsy();
+    expect(JSON.parse(retry.structuredContent.body)).toEqual({ bought: "once" });
+    expect(retry.structuredContent.payment).toMatchObject({ amount: "0.02", txHash: expect.stringMatching(/^0x/) });
+    // the stored payload went out again, byte for byte: one signature, one transfer
+    const { paymentHeaders, settled } = world.v2.stats(url);
+    expect(paymentHeaders).toHaveLength(2);
+    expect(paymentHeaders[1]).toBe(paymentHeaders[0]);
+    expect(pag0.deps.wallet?.signatureCount).toBe(1);
+    expect(settled).toBe(1);
+    expect(await world.balanceOf(payTo)).toBe(20_000n);
+    expect(await world.balanceOf(payer.address)).toBe(100_000_000n - 20_000n);
+    expect((await pag0.call("list_spend", {})).structuredContent.items[0]).toMatchObject({
+      receiptId: first.structuredContent.error.details.receiptId,
+      status: "settled",
+      txHash: retry.structuredContent.payment.txHash,
+    });
+    expect((await pag0.call("get_budget", {})).structuredContent).toMatchObject({
+      reserved: "0.00",
+      spent: { today: "0.02" },
+    });
+  });
+
   test("behavior: signed but never settled: held while the authorization is valid, released once it expired", async () => {
     const { pag0, payer } = await pag0With();
     const url = world.v2.route({ price: 20_000n, maxTimeoutSeconds: 2, misbehave: "drop-before-settle" });

@@ -1,5 +1,6 @@
 -- reserved -> signed, before the authorization leaves the process. Signed rows never expire: only settle,
--- release or mark_unknown move them on. Replay-safe for the same nonce.
+-- release or mark_unknown move them on. Replay-safe for the same nonce. The signed payment headers, when given,
+-- are kept with it: a retry whose outcome is unknown sends those same bytes again instead of a new signature.
 create or replace function mark_signed(p_id bigint, p_authorization jsonb) returns jsonb
 language plpgsql set search_path from current as $$
 declare
@@ -12,7 +13,10 @@ begin
     raise exception 'mark_signed: authorization needs payer, nonce and a numeric validBefore' using errcode = '22023';
   end if;
   v_auth := jsonb_build_object('payer', p_authorization ->> 'payer', 'nonce', p_authorization ->> 'nonce',
-                               'validBefore', p_authorization ->> 'validBefore');
+                               'validBefore', p_authorization ->> 'validBefore')
+            || case when jsonb_typeof(p_authorization -> 'paymentHeaders') = 'object'
+                    then jsonb_build_object('paymentHeaders', p_authorization -> 'paymentHeaders')
+                    else '{}'::jsonb end;
   e := ledger_lock_spend(p_id);
   if e.id is null then
     return jsonb_build_object('ok', false, 'reason', 'not_found');
