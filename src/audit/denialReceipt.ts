@@ -19,8 +19,9 @@ const POLICY_DENIALS: ReadonlySet<ErrorCode> = new Set([
 ]);
 
 /**
- * Writes the receipt of a policy denial of `quote` (nothing reserved, nothing signed) and returns the denial.
- * Never fails the call: the refusal stands whether or not its receipt could be written.
+ * Writes the receipt of a policy denial of `quote` (nothing reserved, nothing signed) and returns the denial with
+ * `details.receiptId`, the id `pag0 audit verify` and list_spend (status `refused`) know it by. Never fails the call:
+ * the refusal stands whether or not its receipt could be written (then it has no receiptId).
  */
 export async function recordDenial(
   store: Pick<AuditStore, "recordDenial">,
@@ -29,10 +30,10 @@ export async function recordDenial(
   denial: Denial,
 ): Promise<Denial> {
   if (!POLICY_DENIALS.has(denial.code)) return denial;
-  await store
+  const written = await store
     .recordDenial({
       principal: ctx.principal,
-      request: requestCommitment(ctx.request),
+      request: { ...requestCommitment(ctx.request), host: ctx.request.url.hostname },
       quote: {
         scheme: quote.scheme,
         network: quote.network,
@@ -44,6 +45,6 @@ export async function recordDenial(
       },
       code: denial.code,
     })
-    .catch((err) => ctx.log.warn({ err, code: denial.code }, "the denial's audit receipt could not be written"));
-  return denial;
+    .catch((err) => void ctx.log.warn({ err, code: denial.code }, "the denial's audit receipt could not be written"));
+  return written ? { ...denial, details: { ...denial.details, receiptId: written.receiptId } } : denial;
 }

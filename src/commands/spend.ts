@@ -1,8 +1,8 @@
 import { parseArgs } from "node:util";
-import type { Ledger, ListSpendQuery, SpendRow, SpendStatus } from "../ledger/ledger.js";
+import type { Ledger, ListedSpend, ListSpendQuery } from "../ledger/ledger.js";
 import { toDecimal } from "../money.js";
 import { LOCAL_PRINCIPAL } from "../tools/defineTool.js";
-import { spendStatus } from "../tools/schemas.js";
+import { listedStatus } from "../tools/schemas.js";
 import type { Command } from "./command.js";
 import { print } from "./output.js";
 import { formatCsv, formatTable, toSpendRecord } from "./spendFormats.js";
@@ -18,7 +18,8 @@ Options:
   --since <time>          only payments at or after: ISO date/time (2026-11-01, 2026-11-01T12:00:00Z) or 24h, 7d ago
   --until <time>          only payments before this time (same forms)
   --host <host>           only payments to this host, e.g. api.example.com
-  --status <status>       ${spendStatus.options.join(" | ")}
+  --status <status>       ${listedStatus.options.join(" | ")}
+                          (refused: only the calls policy refused, which are not listed otherwise)
   --limit <n>             at most n rows, default 100 (totals always cover every match)
   --principal <name>      another principal's spend (default: ${LOCAL_PRINCIPAL})
   --all-principals        every principal's spend
@@ -67,7 +68,12 @@ export const spend: Command = {
         const lines = records.length
           ? [formatTable(records, { showPrincipal: parsed.query.principal === null })]
           : ["No payments match."];
-        lines.push("", `${count} payment(s) for ${who}; ${toDecimal(spent)} USDC settled.`);
+        lines.push(
+          "",
+          parsed.query.status === "refused"
+            ? `${count} refused call(s) for ${who}; nothing was paid for them.`
+            : `${count} payment(s) for ${who}; ${toDecimal(spent)} USDC settled.`,
+        );
         if (records.length < count)
           lines.push(`Showing the newest ${records.length}: use --limit or --since for more.`);
         print(`${lines.join("\n")}\n`);
@@ -79,7 +85,7 @@ export const spend: Command = {
 
 /** Pages through the ledger (at most 100 rows a page) until `limit` rows; totals come from the first page. */
 async function readSpend(ledger: Ledger, query: Omit<ListSpendQuery, "limit" | "cursor">, limit: number) {
-  const rows: SpendRow[] = [];
+  const rows: ListedSpend[] = [];
   let cursor: string | undefined;
   let totals = { spent: 0n, count: 0 };
   do {
@@ -98,8 +104,9 @@ function parseSpendArgs(args: string[]) {
   if (v.principal !== undefined && v["all-principals"]) {
     throw new UsageError("choose one of --principal and --all-principals");
   }
-  if (v.status !== undefined && !spendStatus.safeParse(v.status).success) {
-    throw new UsageError(`--status must be one of ${spendStatus.options.join(", ")}`);
+  const status = v.status === undefined ? undefined : listedStatus.safeParse(v.status).data;
+  if (v.status !== undefined && status === undefined) {
+    throw new UsageError(`--status must be one of ${listedStatus.options.join(", ")}`);
   }
   const limit = v.limit === undefined ? 100 : Number(v.limit);
   if (!Number.isSafeInteger(limit) || limit < 1) throw new UsageError("--limit must be a whole number of at least 1");
@@ -108,7 +115,7 @@ function parseSpendArgs(args: string[]) {
     since: v.since === undefined ? undefined : parseTime(v.since, "--since"),
     until: v.until === undefined ? undefined : parseTime(v.until, "--until"),
     host: v.host?.toLowerCase(),
-    status: v.status as SpendStatus | undefined,
+    status,
   };
   const format = v.json ? "json" : v.csv ? "csv" : "table";
   return { query, limit, format } as const;

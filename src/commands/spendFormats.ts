@@ -1,7 +1,7 @@
-import type { SpendRow } from "../ledger/ledger.js";
+import type { ListedSpend } from "../ledger/ledger.js";
 import { toDecimal } from "../money.js";
 
-/** One ledger row as `pag0 spend` prints it (JSON and CSV): money as decimal strings, atomic units beside. */
+/** One ledger row (or refused call) as `pag0 spend` prints it (JSON and CSV): money as decimal strings, atomic units beside. */
 export interface SpendRecord {
   receiptId: string;
   at: string;
@@ -17,11 +17,11 @@ export interface SpendRecord {
   url: string;
   host: string;
   txHash: string | null;
-  /** why a row was released or held as unknown (an error code) */
+  /** why a call was refused, or a row released or held as unknown (an error code) */
   outcomeCode: string | null;
 }
 
-export const toSpendRecord = (r: SpendRow): SpendRecord => ({
+export const toSpendRecord = (r: ListedSpend): SpendRecord => ({
   receiptId: r.id,
   at: r.createdAt.toISOString(),
   principal: r.principal,

@@ -108,7 +108,8 @@ export interface AuditBacklog {
 
 export interface DenialReceiptInput {
   principal: string;
-  request: { method: string; url: string; bodyHash: string | null; requestHash: string | null };
+  /** host: for list_spend's host filter; not part of the receipt (its URL is) */
+  request: { method: string; url: string; host: string; bodyHash: string | null; requestHash: string | null };
   quote: {
     scheme: string;
     network: string;
@@ -123,8 +124,11 @@ export interface DenialReceiptInput {
 }
 
 export interface AuditStore {
-  /** A receipt for a policy denial of a quote (nothing reserved or signed). */
-  recordDenial(input: DenialReceiptInput): Promise<void>;
+  /**
+   * A receipt for a policy denial of a quote (nothing reserved or signed). Its `receiptId` is `d<entry>`: the
+   * refused call returns it, list_spend lists it (status `refused`) and `pag0 audit verify` takes it.
+   */
+  recordDenial(input: DenialReceiptInput): Promise<{ receiptId: string }>;
   /** The head of the sealed sequence and up to `limit` unsealed receipts, oldest first. */
   auditQueued(limit: number): Promise<AuditQueue>;
   /** Seal a batch (gapless seq, hashes) as `built`; refused unless it follows the last batch exactly. */
@@ -145,9 +149,9 @@ export interface AuditStore {
   openAuditBatches(): Promise<AuditBatch[]>;
   /** A batch and its leaf hashes in sequence order; with `receipts`, also its receipts in that order. */
   auditBatch(batchId: bigint, options?: { receipts?: boolean }): Promise<SealedBatch | null>;
-  /** The receipts of a ledger row (the tools' receiptId), or the one with a receipt hash. */
+  /** The receipts of a ledger row or a denial (the tools' receiptId: `123` or `d45`), or the one with a receipt hash. */
   auditReceipts(query: { receiptId: string } | { receiptHash: string }): Promise<StoredReceipt[]>;
-  /** Audit state per ledger row id; rows without a receipt are `none`. */
+  /** Audit state per receipt id (ledger row or denial); ids without a receipt are `none`. */
   auditStatus(receiptIds: readonly string[]): Promise<Map<string, AuditState>>;
   auditBacklog(): Promise<AuditBacklog>;
   /** Which of these transaction hashes a settlement receipt names (lower-cased). */

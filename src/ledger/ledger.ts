@@ -120,19 +120,34 @@ export interface SpendRow {
   cachedFrom: string | null;
 }
 
+/** A refused call's receipt as list_spend lists it: nothing was reserved or paid. `id` is `d<entry>`. */
+export interface RefusalRow extends Pick<SpendRow, "id" | "principal" | "request" | "quote" | "createdAt" | "saved"> {
+  status: "refused";
+  /** the quoted price that was refused */
+  amount: bigint;
+  txHash: null;
+  /** the error code the call got */
+  outcomeCode: string;
+  cached: false;
+}
+
+/** What list_spend lists: ledger rows, or with status `refused` the receipts of refused calls. */
+export type ListedSpend = SpendRow | RefusalRow;
+
 export interface ListSpendQuery {
   /** null = every principal (operator) */
   principal: string | null;
   since?: Date;
   until?: Date;
   host?: string;
-  status?: SpendStatus;
+  /** `refused`: only refusals; otherwise (and by default) ledger rows only */
+  status?: SpendStatus | "refused";
   limit: number;
   cursor?: string;
 }
 
 export interface ListSpendResult {
-  items: SpendRow[];
+  items: ListedSpend[];
   nextCursor: string | null;
   /** over the whole filter, not just this page; `spent` counts settled rows only */
   totals: { spent: bigint; count: number; saved: bigint };

@@ -7,7 +7,8 @@ type Call = <S extends z.ZodType>(fn: LedgerFunction, args: SqlArgs, schema: S) 
 
 const hex = z.string().regex(/^0x[0-9a-fA-F]*$/) as unknown as z.ZodType<`0x${string}`>;
 const receiptJson = z.record(z.string(), z.unknown());
-const SPEND_ID = /^\d{1,18}$/;
+/** a ledger row's id, or `d<entry>` for a denial's receipt */
+const RECEIPT_ID = /^d?\d{1,18}$/;
 const RECEIPT_HASH = /^0x[0-9a-fA-F]{64}$/;
 
 const batch = z
@@ -148,7 +149,7 @@ const createResult = z.union([
 export function sqlAuditStore(call: Call): AuditStore {
   return {
     async recordDenial(input) {
-      await call(
+      const written = await call(
         "record_denial",
         {
           p_principal: input.principal,
@@ -156,8 +157,9 @@ export function sqlAuditStore(call: Call): AuditStore {
           p_quote: { ...input.quote, amount: input.quote.amount.toString() },
           p_code: input.code,
         },
-        z.object({ entry: z.string() }),
+        z.object({ entry: z.string(), receipt_id: z.string() }),
       );
+      return { receiptId: written.receipt_id };
     },
 
     auditQueued: (limit) => call("audit_queued", { p_limit: limit }, queue),
@@ -207,7 +209,7 @@ export function sqlAuditStore(call: Call): AuditStore {
       call("audit_batch", { p_batch_id: batchId, p_receipts: options?.receipts ?? false }, sealedBatch),
 
     async auditReceipts(query) {
-      if ("receiptId" in query && !SPEND_ID.test(query.receiptId)) return [];
+      if ("receiptId" in query && !RECEIPT_ID.test(query.receiptId)) return [];
       if ("receiptHash" in query && !RECEIPT_HASH.test(query.receiptHash)) return [];
       return call(
         "audit_receipts",
@@ -217,7 +219,7 @@ export function sqlAuditStore(call: Call): AuditStore {
     },
 
     async auditStatus(receiptIds) {
-      const ids = receiptIds.filter((id) => SPEND_ID.test(id));
+      const ids = receiptIds.filter((id) => RECEIPT_ID.test(id));
       const out = new Map<string, AuditState>();
       if (ids.length === 0) return out;
       const rows = await call("audit_status", { p_receipt_ids: ids.join(",") }, z.array(auditState));

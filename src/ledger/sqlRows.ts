@@ -1,5 +1,5 @@
 import { z } from "zod";
-import type { BudgetStatus, CacheHitResult, ListSpendResult, ReserveResult, SpendRow } from "./ledger.js";
+import type { BudgetStatus, CacheHitResult, ListSpendResult, RefusalRow, ReserveResult, SpendRow } from "./ledger.js";
 import { atomic, instant } from "./sqlValues.js";
 
 // Parsers for the jsonb the ledger's SQL functions return (snake_case, bigints and instants as strings).
@@ -123,9 +123,40 @@ export const budgetStatus = z
       },
   );
 
+/** A denial's receipt as list_refusals returns it. */
+const refusalRow = z
+  .object({
+    id: z.string().regex(/^d\d+$/),
+    principal: z.string(),
+    status: z.literal("refused"),
+    amount: atomic,
+    request_hash: z.string(),
+    method: z.string(),
+    url: z.string(),
+    host: z.string(),
+    quote: spendQuote,
+    outcome_code: z.string(),
+    created_at: instant,
+  })
+  .transform(
+    (r): RefusalRow => ({
+      id: r.id,
+      principal: r.principal,
+      status: r.status,
+      amount: r.amount,
+      request: { method: r.method, url: r.url, host: r.host, requestHash: r.request_hash },
+      quote: r.quote,
+      txHash: null,
+      outcomeCode: r.outcome_code,
+      createdAt: r.created_at,
+      cached: false,
+      saved: 0n,
+    }),
+  );
+
 export const listSpendResult = z
   .object({
-    items: z.array(spendRow),
+    items: z.array(z.union([spendRow, refusalRow])),
     next_cursor: z.string().nullable(),
     totals: z.object({ spent: atomic, count: z.number().int(), saved: atomic.default(0n) }),
   })

@@ -1,11 +1,11 @@
 import * as z from "zod";
 import { deny } from "../denial.js";
 import type { AuditState } from "../ledger/auditStore.js";
-import type { Ledger, SpendRow } from "../ledger/ledger.js";
+import type { Ledger, ListedSpend } from "../ledger/ledger.js";
 import type { SavingsWriter } from "../ledger/savingsWriter.js";
 import { toDecimal } from "../money.js";
 import { defineTool } from "./defineTool.js";
-import { amount, spendStatus } from "./schemas.js";
+import { amount, listedStatus } from "./schemas.js";
 
 const isoDate = z.iso.datetime({ offset: true });
 
@@ -16,14 +16,18 @@ const item = z.object({
   method: z.string(),
   url: z.string(),
   host: z.string(),
-  status: spendStatus,
-  amount,
+  status: listedStatus,
+  amount: amount.describe("What was paid, or for a refused call the price it was refused at (nothing was paid)"),
   asset: z.string(),
   network: z.string(),
   payTo: z.string(),
   txHash: z.string().nullable(),
   cached: z.boolean(),
   saved: amount,
+  code: z
+    .string()
+    .nullable()
+    .describe("Why a call was refused, or a payment released or unknown: the error code the call got."),
   audit: z
     .object({
       status: z.enum(["none", "queued", "submitted", "anchored"]),
@@ -48,12 +52,19 @@ export const listSpend = (deps: ListSpendDeps) =>
   defineTool({
     name: "list_spend",
     title: "Spend history",
-    description: "List payments (newest first) with their amounts, payees, status and settlement transactions.",
+    description:
+      "List payments (newest first) with their amounts, payees, status and settlement transactions. " +
+      'Refused calls are not payments: list them with status "refused" (each has a receiptId you can audit).',
     inputSchema: {
       since: isoDate.optional().describe("Only payments at or after this ISO 8601 time."),
       until: isoDate.optional().describe("Only payments before this ISO 8601 time."),
       host: z.string().optional().describe("Only payments to this host."),
-      status: spendStatus.optional().describe("Only payments in this state, e.g. settled or unknown."),
+      status: listedStatus
+        .optional()
+        .describe(
+          "Only payments in this state, e.g. settled or unknown. `refused`: only the refused calls (policy, budget " +
+            "or approval said no; nothing was paid), which are left out otherwise.",
+        ),
       limit: z.number().int().min(1).max(100).default(20).describe("Page size, at most 100."),
       cursor: z.string().optional().describe("The nextCursor of the previous page."),
       principal: z.string().optional().describe("Operators only: whose spend to list. Omit for your own."),
@@ -91,17 +102,20 @@ export const listSpend = (deps: ListSpendDeps) =>
       };
     },
     text: (o) =>
-      `${o.totals.count} payment(s), ${o.totals.spent} USDC spent, ${o.totals.saved} USDC saved by the cache.` +
+      (o.items.some((i) => i.status === "refused")
+        ? `${o.totals.count} refused call(s); nothing was paid for them.`
+        : `${o.totals.count} payment(s), ${o.totals.spent} USDC spent, ${o.totals.saved} USDC saved by the cache.`) +
       o.items
         .map(
           (i) =>
-            `\n${i.at} ${i.status} ${i.amount} USDC ${i.method} ${i.url}${i.txHash ? ` tx ${i.txHash}` : ""}` +
+            `\n${i.at} ${i.status}${i.status === "refused" ? ` (${i.code})` : ""} ${i.amount} USDC ${i.method} ${i.url}` +
+            `${i.txHash ? ` tx ${i.txHash}` : ""}` +
             (i.cached ? ` (cached, saved ${i.saved})` : ""),
         )
         .join(""),
   });
 
-function toItem(r: SpendRow, audit: AuditState): z.infer<typeof item> {
+function toItem(r: ListedSpend, audit: AuditState): z.infer<typeof item> {
   return {
     receiptId: r.id,
     at: r.createdAt.toISOString(),
@@ -117,6 +131,7 @@ function toItem(r: SpendRow, audit: AuditState): z.infer<typeof item> {
     txHash: r.txHash,
     cached: r.cached,
     saved: toDecimal(r.saved),
+    code: r.outcomeCode,
     audit,
   };
 }

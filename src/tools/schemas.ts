@@ -9,3 +9,6 @@ export const budgetSummary = z.object({
 });
 
 export const spendStatus = z.enum(["reserved", "signed", "settled", "released", "unknown", "expired"]);
+
+/** What list_spend can filter on and show: a ledger row's status, or `refused` for a refused call's receipt. */
+export const listedStatus = z.enum([...spendStatus.options, "refused"]);

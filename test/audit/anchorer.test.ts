@@ -150,7 +150,13 @@ describe("audit receipts", () => {
     const before = (await ledger.auditQueued(0)).queued;
     await ledger.recordDenial({
       principal,
-      request: { method: "GET", url: "https://api.example.com/y", bodyHash: "b1", requestHash: "h2" },
+      request: {
+        method: "GET",
+        url: "https://api.example.com/y",
+        host: "api.example.com",
+        bodyHash: "b1",
+        requestHash: "h2",
+      },
       quote: {
         scheme: "exact",
         network: "eip155:84532",

@@ -198,6 +198,63 @@ describe("audit of paid calls", () => {
     expect(JSON.parse(verified.out).leaf.paymentTxHash).toBe(`0x${"0".repeat(64)}`);
   });
 
+  test("behavior: a refused call returns its receiptId; list_spend lists it as refused and `pag0 audit verify <id>` proves it", async () => {
+    // a principal of its own with a small daily budget, on the same ledger (this file's anchorer anchors it)
+    const tight = await startTestPag0({
+      world,
+      ledger,
+      payerKey: payer.key,
+      env: auditEnv(),
+      limits: { daily: 15_000n },
+    });
+    started.push(tight);
+    const before = tight.deps.wallet?.signatureCount;
+    expect((await tight.call("paid_fetch", { url: world.v2.route({ price: 10_000n }) })).isError).toBeFalsy();
+    const overBudget = (await tight.call("paid_fetch", { url: world.v2.route({ price: 10_000n }) })).structuredContent;
+    const overPrice = (await tight.call("paid_fetch", { url: world.v2.route({ price: 9_000n }), maxPrice: "0.005" }))
+      .structuredContent;
+    expect(overBudget.error).toMatchObject({
+      code: "BUDGET_EXCEEDED",
+      details: { receiptId: expect.stringMatching(/^d\d+$/) },
+    });
+    expect(overPrice.error).toMatchObject({
+      code: "PRICE_ABOVE_LIMIT",
+      details: { receiptId: expect.stringMatching(/^d\d+$/) },
+    });
+    expect(tight.deps.wallet?.signatureCount).toBe((before ?? 0) + 1);
+    const ids = [overPrice.error.details.receiptId, overBudget.error.details.receiptId];
+
+    const listed = async () => (await tight.call("list_spend", { status: "refused" })).structuredContent;
+    const deadline = Date.now() + 60_000;
+    let page = await listed();
+    while (page.items.some((i: any) => i.audit.status !== "anchored") && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 100));
+      page = await listed();
+    }
+    expect(page.items.map((i: any) => [i.receiptId, i.status, i.code, i.amount, i.audit.status])).toEqual([
+      [ids[0], "refused", "PRICE_ABOVE_LIMIT", "0.009", "anchored"],
+      [ids[1], "refused", "BUDGET_EXCEEDED", "0.01", "anchored"],
+    ]);
+    expect(page.totals).toEqual({ spent: "0.00", saved: "0.00", count: 2 });
+    // the default listing is of payments: the one that went through, and no refusal
+    const spend = (await tight.call("list_spend", {})).structuredContent;
+    expect(spend.items.map((i: any) => i.status)).toEqual(["settled"]);
+
+    for (const id of ids) {
+      const { code, out, err } = await cli("verify", id);
+      expect(err).toMatch(new RegExp(`receipt ${id} \\(denial.* -> VERIFIED`));
+      expect(code).toBe(0);
+      const bundle = JSON.parse(out) as ProofBundle;
+      expect(bundle.receipt).toMatchObject({
+        kind: "denial",
+        receiptId: id,
+        principal: tight.principal,
+        settlement: null,
+      });
+      expect(bundle.batch.batchId).toBe(page.items.find((i: any) => i.receiptId === id).audit.batchId);
+    }
+  });
+
   test("behavior: with the audit chain down, paid calls keep working and receipts wait; back up, they are anchored in order with no gap and no duplicate", async () => {
     proxy.down();
     const paid: any[] = [];

@@ -5,6 +5,7 @@ import type {
   Authorization,
   BudgetLimits,
   Ledger,
+  ListedSpend,
   ReserveInput,
   ReserveResult,
   SpendRow,
@@ -542,7 +543,7 @@ export function describeLedger(name: string, make: () => Promise<Ledger>): void 
       test("behavior: pages newest first by cursor, without duplicates or gaps", async () => {
         const p = await principal({ daily: 100n * USDC, monthly: 100n * USDC });
         const rows = await history(p, 23, at("2031-03-10T10:00:00Z"));
-        const seen: SpendRow[] = [];
+        const seen: ListedSpend[] = [];
         let cursor: string | undefined;
         let pages = 0;
         do {

@@ -31,7 +31,7 @@ function harness(o: Partial<QuoteStageDeps> = {}) {
   const denials: unknown[] = [];
   const stage = quoteStage({
     networks: app.config.networks,
-    ledger: { recordDenial: async (d) => void denials.push(d) },
+    ledger: { recordDenial: async (d) => ({ receiptId: `d${denials.push(d)}` }) },
     canPay: true,
     rules: testQuoteRules(app),
     ...o,
@@ -79,7 +79,7 @@ describe("quoteStage", () => {
   test("behavior: a price above the per-request limit is refused with its receipt", async () => {
     const h = harness({ rules: testQuoteRules(app, { perRequest: 1_000n }) });
     const out = await h.run(world.v2.route({ price: 2_000n }));
-    expect(out).toMatchObject({ kind: "denied", code: "PRICE_ABOVE_LIMIT" });
+    expect(out).toMatchObject({ kind: "denied", code: "PRICE_ABOVE_LIMIT", details: { receiptId: "d1" } });
     expect(h.denials).toMatchObject([{ code: "PRICE_ABOVE_LIMIT", quote: { amount: 2_000n } }]);
   });
 

@@ -1,4 +1,5 @@
 -- Appends one receipt. `entry` (the outbox id) is part of the receipt, so two receipts never hash alike.
+-- receiptId is the ledger row's id, or `d<entry>` for a denial that has no row (the id the refused call returned).
 create or replace function audit_enqueue(
   p_kind text, p_spend_id bigint, p_principal text, p_request jsonb, p_quote jsonb, p_policy jsonb,
   p_settlement jsonb, p_code text
@@ -12,7 +13,7 @@ begin
     'v', 1,
     'entry', v_id::text,
     'kind', p_kind,
-    'receiptId', p_spend_id::text,
+    'receiptId', coalesce(p_spend_id::text, 'd' || v_id),
     'at', ledger_ts(now()),
     'principal', p_principal,
     'request', p_request,

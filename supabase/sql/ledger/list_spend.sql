@@ -1,7 +1,8 @@
 -- Newest first, keyset-paginated on (created_at desc, id desc). p_since is inclusive, p_until exclusive.
 -- The cursor is opaque to callers ("<created_at UTC ISO>|<id>" of the last row of the previous page).
 -- totals cover the whole filter, not the page: count of rows, spent = sum of settled amounts, and saved = what
--- cache hits saved.
+-- cache hits saved. p_status 'refused' lists the receipts of refused calls instead (list_refusals); every other
+-- listing, the default included, is of ledger rows only: refusals moved no money.
 create or replace function list_spend(
   p_principal text default null, p_since timestamptz default null, p_until timestamptz default null,
   p_host text default null, p_status text default null, p_limit integer default 50, p_cursor text default null
@@ -24,6 +25,9 @@ begin
     end if;
     v_after_at := split_part(p_cursor, '|', 1)::timestamptz;
     v_after_id := split_part(p_cursor, '|', 2)::bigint;
+  end if;
+  if p_status = 'refused' then
+    return list_refusals(p_principal, p_since, p_until, p_host, p_limit, p_cursor);
   end if;
 
   select count(*), coalesce(sum(e.amount) filter (where e.status = 'settled'), 0), coalesce(sum(e.saved), 0)

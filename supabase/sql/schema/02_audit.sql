@@ -16,6 +16,8 @@ create table if not exists audit_outbox (
   kind         text        not null check (kind in ('settlement', 'release', 'denial')),
   receipt      jsonb       not null,
   created_at   timestamptz not null default now(),
+  -- denials only: the refused request's host, for list_spend's host filter (the receipt keeps the URL)
+  host         text,
   -- set together, once, when the anchorer seals the receipt into a batch
   seq          bigint      unique check (seq > 0),
   batch_id     bigint,
@@ -27,6 +29,11 @@ create table if not exists audit_outbox (
 
 create index if not exists audit_outbox_queued_idx on audit_outbox (id) where seq is null;
 create index if not exists audit_outbox_spend_idx on audit_outbox (spend_id, id) where spend_id is not null;
+-- list_spend(p_status => 'refused'): denials newest first, per principal or all
+create index if not exists audit_outbox_denial_idx on audit_outbox ((receipt ->> 'principal'), created_at desc, id desc)
+  where kind = 'denial';
+create index if not exists audit_outbox_denial_list_idx on audit_outbox (created_at desc, id desc)
+  where kind = 'denial';
 create index if not exists audit_outbox_batch_idx on audit_outbox (batch_id, seq) where batch_id is not null;
 create index if not exists audit_outbox_tx_idx on audit_outbox (lower(receipt #>> '{settlement,txHash}'))
   where kind = 'settlement';
