@@ -100,6 +100,8 @@ export function createApp(config: Config, log: Logger, overrides: AppOverrides =
     log,
   });
   const savings = savingsWriter(ledger, { log: log.child({ job: "savings" }) });
+  // one snapshot serves precheck (the principal's host lists) and paid_fetch's budget: one read per principal a second
+  const budget = budgetSnapshot(ledger);
   // the pipeline's modules (x402, audit, policy) load at the first call, not before `initialize` is answered
   const pipeline = lazy(async () =>
     (await import("./app/pipeline.js")).createPipeline({
@@ -111,11 +113,12 @@ export function createApp(config: Config, log: Logger, overrides: AppOverrides =
       cache,
       savings,
       auditGate,
+      budget,
     }),
   );
   const tools = toolSeam(
     [
-      paidFetch({ run: async (ctx: CallContext) => (await pipeline())(ctx), budget: budgetSnapshot(ledger) }),
+      paidFetch({ run: async (ctx: CallContext) => (await pipeline())(ctx), budget }),
       getBudget({ ledger, savings, policy: config.policy, networks: [...config.networks.keys()] }),
       listSpend({ ledger, savings }),
     ],

@@ -79,6 +79,27 @@ describe("pag0 operator commands", () => {
     );
   });
 
+  test("behavior: policy set --allowed-hosts/--blocked-hosts sets a principal's host lists, checks them and clears with an empty value", async () => {
+    const env = { PAG0_DATA_DIR: mkdtempSync(join(tmpdir(), "pag0-hosts-")) };
+    const set = (...flags: string[]) => pag0(["policy", "set", "--principal", "agent-1", ...flags], env);
+    const bad = await set("--allowed-hosts", "https://api.example.com/x");
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/--allowed-hosts: not a host or \*\.wildcard: https:\/\/api\.example\.com\/x/);
+    expect(
+      (await set("--allowed-hosts", " API.example.com, *.data.example ,", "--blocked-hosts", "bad.example")).code,
+    ).toBe(0);
+    const shown = await pag0(["policy", "show", "--principal", "agent-1"], env);
+    expect(shown.stdout).toMatch(
+      /agent-1 .*allowed hosts api\.example\.com,\*\.data\.example {2}blocked hosts bad\.example/,
+    );
+    // a limit change keeps the lists; an empty value clears one
+    expect((await set("--daily", "0.50")).code).toBe(0);
+    expect((await set("--allowed-hosts", "")).code).toBe(0);
+    const after = (await pag0(["policy", "show", "--principal", "agent-1"], env)).stdout;
+    expect(after).toMatch(/daily 0\.50 .*blocked hosts bad\.example/);
+    expect(after).not.toMatch(/allowed hosts/);
+  });
+
   test("behavior: empty lists say they are empty", async () => {
     const env = { PAG0_DATA_DIR: mkdtempSync(join(tmpdir(), "pag0-empty-")) };
     expect(await pag0(["approvals", "list"], env)).toMatchObject({ code: 0, stdout: "" });

@@ -1,6 +1,7 @@
 import type { BacklogGate } from "../audit/backlogGate.js";
 import type { ResponseCache } from "../cache/responseCache.js";
 import type { Config } from "../config/loadConfig.js";
+import { type BudgetSnapshot, budgetSnapshot } from "../ledger/budgetSnapshot.js";
 import type { Ledger } from "../ledger/ledger.js";
 import type { SavingsWriter } from "../ledger/savingsWriter.js";
 import type { Metrics } from "../metrics.js";
@@ -11,6 +12,7 @@ import type { CallContext, Outcome } from "../pipeline/context.js";
 import { fetchStage } from "../pipeline/fetchStage.js";
 import { paymentStage } from "../pipeline/paymentStage.js";
 import { precheckStage } from "../pipeline/precheckStage.js";
+import { principalHosts } from "../pipeline/principalHosts.js";
 import { quoteStage } from "../pipeline/quoteStage.js";
 import type { UpstreamFetch } from "../upstream/upstreamFetch.js";
 
@@ -28,6 +30,8 @@ export interface PipelineParts {
   cache: ResponseCache;
   savings: SavingsWriter;
   auditGate?: BacklogGate;
+  /** the budget snapshot paid_fetch reads too (default: one of its own); precheck takes host lists from it */
+  budget?: Pick<BudgetSnapshot, "get">;
 }
 
 /**
@@ -51,7 +55,10 @@ export function createPipeline(parts: PipelineParts): (ctx: CallContext) => Prom
       ]
     : [];
   const run = compose([
-    precheckStage(config.policy),
+    precheckStage({
+      ...config.policy,
+      principalHosts: principalHosts(parts.budget ?? budgetSnapshot(parts.ledger)),
+    }),
     ...cache,
     paymentStage({
       fetch: parts.fetch,

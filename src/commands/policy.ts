@@ -1,4 +1,7 @@
+import { list } from "../config/schema.js";
 import { isDecimalAmount, toAtomic, toDecimal } from "../money.js";
+import type { HostLists } from "../policy/hostRules.js";
+import { isHostPattern } from "../policy/hostRules.js";
 import { LOCAL_PRINCIPAL } from "../tools/defineTool.js";
 import type { Command } from "./command.js";
 import { print } from "./output.js";
@@ -7,12 +10,15 @@ import { parseFlags, withLedger } from "./withLedger.js";
 const USAGE = `Usage:
   pag0 policy show [--principal <name>]
   pag0 policy set --principal <name> [--per-request 0.10] [--daily 1.00] [--monthly 10.00]
+                  [--allowed-hosts api.example.com,*.data.example] [--blocked-hosts bad.example]
 
-Limits are USDC; days and months are UTC. Only operators change limits: no tool can.`;
+Limits are USDC; days and months are UTC. Host lists are comma lists of hosts or *.wildcards, as in
+PAG0_ALLOWED_HOSTS / PAG0_BLOCKED_HOSTS; they apply to this principal on top of those, and "" clears one.
+Only operators change limits: no tool can.`;
 
 export const policy: Command = {
   usage: USAGE,
-  summary: "show or set a principal's per-request, daily and monthly limits",
+  summary: "show or set a principal's per-request, daily and monthly limits and its own host lists",
   async run(args) {
     const [sub, ...rest] = args;
     const { flags } = parseFlags(rest);
@@ -23,7 +29,7 @@ export const policy: Command = {
         for (const p of rows) {
           const l = p.limits;
           print(
-            `${p.principal.padEnd(24)} per request ${toDecimal(l.perRequest)}  daily ${toDecimal(l.daily)}  monthly ${toDecimal(l.monthly)} USDC\n`,
+            `${p.principal.padEnd(24)} per request ${toDecimal(l.perRequest)}  daily ${toDecimal(l.daily)}  monthly ${toDecimal(l.monthly)} USDC${hostsLine(p)}\n`,
           );
         }
         const w = config.policy.walletLimits;
@@ -44,6 +50,11 @@ export const policy: Command = {
         );
         return 2;
       }
+      const hosts = hostFlags(flags);
+      if (typeof hosts === "string") {
+        process.stderr.write(`pag0 policy set: ${hosts}\n\n${USAGE}\n`);
+        return 2;
+      }
       return withLedger(async ({ ledger, config }) => {
         const current =
           (await ledger.listPrincipals()).find((p) => p.principal === principal)?.limits ?? config.policy.limits;
@@ -60,8 +71,10 @@ export const policy: Command = {
           return 2;
         }
         await ledger.upsertPrincipal(principal, next);
+        if (hosts.allowedHosts || hosts.blockedHosts) await ledger.setPrincipalHosts(principal, hosts);
+        const set = (await ledger.listPrincipals()).find((p) => p.principal === principal);
         process.stderr.write(
-          `${principal}: per request ${toDecimal(next.perRequest)}, daily ${toDecimal(next.daily)}, monthly ${toDecimal(next.monthly)} USDC\n`,
+          `${principal}: per request ${toDecimal(next.perRequest)}, daily ${toDecimal(next.daily)}, monthly ${toDecimal(next.monthly)} USDC${set ? hostsLine(set) : ""}\n`,
         );
         return 0;
       });
@@ -70,3 +83,28 @@ export const policy: Command = {
     return sub ? 2 : 0;
   },
 };
+
+/** --allowed-hosts / --blocked-hosts parsed as the environment's host lists are, each pattern checked; or why not. */
+function hostFlags(flags: Record<string, string>): Partial<HostLists> | string {
+  const out: Partial<HostLists> = {};
+  for (const [flag, key] of [
+    ["allowed-hosts", "allowedHosts"],
+    ["blocked-hosts", "blockedHosts"],
+  ] as const) {
+    const value = flags[flag];
+    if (value === undefined) continue;
+    const patterns = list.parse(value).map((p) => p.toLowerCase());
+    const bad = patterns.filter((p) => !isHostPattern(p));
+    if (bad.length) return `--${flag}: not a host or *.wildcard: ${bad.join(", ")} (no scheme, port or path)`;
+    out[key] = [...new Set(patterns)];
+  }
+  return out;
+}
+
+function hostsLine(p: HostLists): string {
+  const parts = [
+    p.allowedHosts.length ? `allowed hosts ${p.allowedHosts.join(",")}` : "",
+    p.blockedHosts.length ? `blocked hosts ${p.blockedHosts.join(",")}` : "",
+  ].filter(Boolean);
+  return parts.length ? `  ${parts.join("  ")}` : "";
+}

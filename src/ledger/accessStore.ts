@@ -2,6 +2,7 @@
  * Who may spend, and who said yes: API keys (stored as HMAC hashes), the wallet-wide limits, per-principal limits,
  * and human approvals of large payments. Same database as the money; part of the Ledger port.
  */
+import type { HostLists } from "../policy/hostRules.js";
 import type { BudgetLimits } from "./ledger.js";
 
 export type Scope = "fetch" | "read" | "operator";
@@ -18,6 +19,11 @@ export interface ApiKeyListing extends ApiKeyRecord {
   revokedAt: Date | null;
 }
 
+export interface PrincipalListing extends HostLists {
+  principal: string;
+  limits: BudgetLimits;
+}
+
 export type ApprovalStatus = "pending" | "approved" | "denied" | "used" | "none";
 
 export interface ApprovalListing {
@@ -32,7 +38,13 @@ export interface ApprovalListing {
 
 export interface AccessStore {
   setWalletLimits(limits: { daily: bigint; monthly: bigint }): Promise<void>;
-  listPrincipals(): Promise<{ principal: string; limits: BudgetLimits }[]>;
+  /** Every principal's limits and own host lists. */
+  listPrincipals(): Promise<PrincipalListing[]>;
+  /**
+   * Set a principal's own host allow/block lists (patterns as in PAG0_ALLOWED_HOSTS); an omitted list is kept, an
+   * empty one cleared. False for an unknown principal.
+   */
+  setPrincipalHosts(principal: string, hosts: Partial<HostLists>): Promise<boolean>;
   createApiKey(key: {
     id: string;
     principal: string;

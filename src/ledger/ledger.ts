@@ -165,6 +165,8 @@ export interface BudgetStatus {
   resetsAt: { day: Date; month: Date };
   /** what cache hits saved in the current day and month */
   saved: { today: bigint; month: bigint };
+  /** the principal's own host lists (`pag0 policy set`), on top of the server-wide ones; empty when unset */
+  policy: { allowedHosts: string[]; blockedHosts: string[] };
 }
 
 export interface CacheHitInput {

@@ -1,6 +1,6 @@
 import * as z from "zod";
 import { Pag0Error } from "../errors.js";
-import type { AccessStore } from "./accessStore.js";
+import type { AccessStore, PrincipalListing } from "./accessStore.js";
 import type { LedgerFunction, SqlArgs } from "./sqlClient.js";
 import { atomic, instant } from "./sqlValues.js";
 
@@ -21,11 +21,22 @@ const keyListing = z
   })
   .transform(({ created_at, revoked_at, ...k }) => ({ ...k, createdAt: created_at, revokedAt: revoked_at }));
 const principalListing = z
-  .object({ principal: z.string(), per_request: atomic, daily: atomic, monthly: atomic })
-  .transform((p) => ({
-    principal: p.principal,
-    limits: { perRequest: p.per_request, daily: p.daily, monthly: p.monthly },
-  }));
+  .object({
+    principal: z.string(),
+    per_request: atomic,
+    daily: atomic,
+    monthly: atomic,
+    allowed_hosts: z.array(z.string()).default([]),
+    blocked_hosts: z.array(z.string()).default([]),
+  })
+  .transform(
+    (p): PrincipalListing => ({
+      principal: p.principal,
+      limits: { perRequest: p.per_request, daily: p.daily, monthly: p.monthly },
+      allowedHosts: p.allowed_hosts,
+      blockedHosts: p.blocked_hosts,
+    }),
+  );
 const approvalListing = z
   .object({
     id: z.string(),
@@ -53,6 +64,10 @@ export function sqlAccessStore(call: Call): AccessStore {
       await call("upsert_wallet_limits", { p_daily: limits.daily, p_monthly: limits.monthly }, z.unknown());
     },
     listPrincipals: () => call("list_principals", {}, z.array(principalListing)),
+    async setPrincipalHosts(principal, hosts) {
+      const args = { p_principal: principal, p_allowed_hosts: hosts.allowedHosts, p_blocked_hosts: hosts.blockedHosts };
+      return (await call("set_principal_hosts", args, principalListing.nullable())) !== null;
+    },
     async createApiKey(k) {
       const r = await call(
         "create_api_key",

@@ -24,6 +24,7 @@ export const LEDGER_FUNCTIONS = [
   "record_cache_hits",
   "upsert_wallet_limits",
   "list_principals",
+  "set_principal_hosts",
   "create_api_key",
   "verify_api_key",
   "list_api_keys",

@@ -108,6 +108,9 @@ export const budgetStatus = z
     remaining: dayAndMonth,
     resets_at: z.object({ day: instant, month: instant }),
     saved: dayAndMonth.default({ today: 0n, month: 0n }),
+    policy: z
+      .object({ allowed_hosts: z.array(z.string()), blocked_hosts: z.array(z.string()) })
+      .default({ allowed_hosts: [], blocked_hosts: [] }),
   })
   .nullable()
   .transform(
@@ -120,6 +123,7 @@ export const budgetStatus = z
         remaining: s.remaining,
         resetsAt: s.resets_at,
         saved: s.saved,
+        policy: { allowedHosts: s.policy.allowed_hosts, blockedHosts: s.policy.blocked_hosts },
       },
   );
 

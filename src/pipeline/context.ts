@@ -25,6 +25,8 @@ export interface CallContext {
   elicitApproval?: (request: ApprovalPrompt) => Promise<"approved" | "declined" | "unsupported">;
   /** reports progress to a client that asked for it */
   progress?: (step: ProgressStep, message: string) => void;
+  /** precheck could not read the principal's own host lists from the ledger: a free answer may pass, no payment */
+  hostPolicyUnread?: boolean;
 }
 
 /** What a human is asked to approve: exactly what will be signed, and where it came from. */

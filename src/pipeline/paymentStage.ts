@@ -37,6 +37,13 @@ export function paymentStage(deps: PaymentStageDeps): Stage {
     const answer = await next();
     if (answer.kind !== "quoted") return answer;
     if (!deps.payer) throw new Error("a quote reached the payment stage without a wallet");
+    if (ctx.hostPolicyUnread) {
+      // fail closed: the host was checked against the principal's last known lists only
+      return deny(
+        "LEDGER_UNAVAILABLE",
+        "The ledger could not be read to check this host against your policy: nothing was paid. Try again.",
+      );
+    }
     const { rules } = answer;
     const signing = await deps.payer.sign<Reservation>(answer.paymentRequired, {
       allowed: answer.allowed,

@@ -4,6 +4,7 @@ import { deny } from "../denial.js";
 import type { Ledger } from "../ledger/ledger.js";
 import type { SavingsWriter } from "../ledger/savingsWriter.js";
 import { toDecimal } from "../money.js";
+import type { HostLists } from "../policy/hostRules.js";
 import { defineTool } from "./defineTool.js";
 import { amount } from "./schemas.js";
 
@@ -34,8 +35,14 @@ export const getBudget = (deps: GetBudgetDeps) =>
       saved: pair.describe("What the paid-response cache saved (responses already paid for, served again at no cost)"),
       resetsAt: z.object({ day: z.string(), month: z.string() }),
       policy: z.object({
-        allowedHosts: z.array(z.string()),
-        blockedHosts: z.array(z.string()),
+        allowedHosts: z.array(z.string()).describe("Server-wide: when not empty, only hosts matching one are fetched"),
+        blockedHosts: z.array(z.string()).describe("Server-wide: hosts that are never fetched"),
+        principalHosts: z
+          .object({ allowedHosts: z.array(z.string()), blockedHosts: z.array(z.string()) })
+          .describe(
+            "This principal's own host lists, set by an operator. They apply on top of the server-wide ones: a " +
+              "host must pass both (an empty allowedHosts list allows any host).",
+          ),
         networks: z.array(z.string()),
         approvalThreshold: amount.nullable(),
       }),
@@ -65,6 +72,7 @@ export const getBudget = (deps: GetBudgetDeps) =>
         policy: {
           allowedHosts: deps.policy.allowedHosts,
           blockedHosts: deps.policy.blockedHosts,
+          principalHosts: s.policy,
           networks: deps.networks,
           approvalThreshold:
             deps.policy.approvalThreshold === undefined ? null : toDecimal(deps.policy.approvalThreshold),
@@ -74,5 +82,17 @@ export const getBudget = (deps: GetBudgetDeps) =>
     text: (o) =>
       `Spent ${o.spent.today} of ${o.limits.daily} USDC today and ${o.spent.month} of ${o.limits.monthly} this month; ` +
       `${o.remaining.today} left today (${o.reserved} reserved in flight). Per request at most ${o.limits.perRequest}.` +
-      (o.saved.month === "0.00" ? "" : ` The cache saved ${o.saved.today} today, ${o.saved.month} this month.`),
+      (o.saved.month === "0.00" ? "" : ` The cache saved ${o.saved.today} today, ${o.saved.month} this month.`) +
+      hostsText(o.policy),
   });
+
+function hostsText(p: { allowedHosts: string[]; blockedHosts: string[]; principalHosts: HostLists }): string {
+  const own = p.principalHosts;
+  const say = (label: string, l: string[]) => (l.length ? ` ${label}: ${l.join(", ")}.` : "");
+  return (
+    say("Only these hosts", p.allowedHosts) +
+    say("Blocked hosts", p.blockedHosts) +
+    say("Your own allowed hosts (also required)", own.allowedHosts) +
+    say("Your own blocked hosts", own.blockedHosts)
+  );
+}

@@ -23,6 +23,26 @@ export function describeAccess(name: string, make: () => Promise<Ledger>): void 
       return p;
     };
 
+    test("behavior: a principal's own host lists are set, kept when omitted, cleared when empty, and read back everywhere", async () => {
+      const p = await principal();
+      expect(await ledger.setPrincipalHosts(p, { allowedHosts: ["API.example.com", "*.data.example"] })).toBe(true);
+      expect(await ledger.setPrincipalHosts(p, { blockedHosts: ["bad.example"] })).toBe(true);
+      const lists = { allowedHosts: ["api.example.com", "*.data.example"], blockedHosts: ["bad.example"] };
+      expect((await ledger.budgetStatus(p))?.policy).toEqual(lists);
+      expect((await ledger.listPrincipals()).find((x) => x.principal === p)).toEqual({
+        principal: p,
+        limits: LIMITS,
+        ...lists,
+      });
+      // a limit change keeps the lists
+      await ledger.upsertPrincipal(p, { ...LIMITS, daily: 50_000n });
+      expect((await ledger.budgetStatus(p))?.policy).toEqual(lists);
+      expect(await ledger.setPrincipalHosts(p, { allowedHosts: [] })).toBe(true);
+      expect((await ledger.budgetStatus(p))?.policy).toEqual({ allowedHosts: [], blockedHosts: ["bad.example"] });
+      expect((await ledger.budgetStatus(await principal()))?.policy).toEqual({ allowedHosts: [], blockedHosts: [] });
+      expect(await ledger.setPrincipalHosts(`p-${randomUUID()}`, { allowedHosts: ["x.example"] })).toBe(false);
+    });
+
     test("default: a key is verified by its hash with its scopes, listed without it, and dead once revoked", async () => {
       const p = await principal();
       const id = `k-${randomUUID().slice(0, 8)}`;
@@ -64,7 +84,7 @@ export function describeAccess(name: string, make: () => Promise<Ledger>): void 
       const raised = { perRequest: 20_000n, daily: 200_000n, monthly: 2_000_000n };
       await ledger.upsertPrincipal(p, raised);
       expect((await ledger.listPrincipals()).filter((x) => x.principal === p)).toEqual([
-        { principal: p, limits: raised },
+        { principal: p, limits: raised, allowedHosts: [], blockedHosts: [] },
       ]);
     });
 

@@ -171,3 +171,44 @@ describe("paid_fetch without a wallet", () => {
     }
   });
 });
+
+describe("paid_fetch with a principal's own host lists", () => {
+  test("behavior: a principal's allowed hosts refuse other hosts for that principal only; get_budget shows its lists", async () => {
+    const a = await startTestPag0({ world, ledger, payerKey: payer.key });
+    const b = await startTestPag0({ world, ledger, payerKey: payer.key });
+    try {
+      expect(
+        await ledger.setPrincipalHosts(a.principal, { allowedHosts: ["localhost"], blockedHosts: ["bad.example.com"] }),
+      ).toBe(true);
+      const url = world.v2.route({ price: 10_000n });
+      const refused = await a.call("paid_fetch", { url });
+      expect(refused.structuredContent.error).toMatchObject({
+        code: "HOST_NOT_ALLOWED",
+        details: { host: "127.0.0.1", scope: "principal", allowedHosts: ["localhost"] },
+      });
+      expect((await a.call("paid_fetch", { url: "https://bad.example.com/" })).structuredContent.error).toMatchObject({
+        code: "HOST_BLOCKED",
+        details: { scope: "principal" },
+      });
+      const paid = await b.call("paid_fetch", { url });
+      expect(paid.isError).toBeFalsy();
+      expect(paid.structuredContent.payment.amountAtomic).toBe("10000");
+
+      const policyOf = async (p: TestPag0) => (await p.call("get_budget")).structuredContent.policy;
+      expect(await policyOf(a)).toMatchObject({
+        allowedHosts: [],
+        blockedHosts: [],
+        principalHosts: { allowedHosts: ["localhost"], blockedHosts: ["bad.example.com"] },
+      });
+      expect((await a.call("get_budget")).content).toEqual([
+        expect.objectContaining({
+          text: expect.stringContaining("Your own allowed hosts (also required): localhost."),
+        }),
+      ]);
+      expect((await policyOf(b)).principalHosts).toEqual({ allowedHosts: [], blockedHosts: [] });
+      expect((await a.call("get_budget")).structuredContent.spent.today).toBe("0.00");
+    } finally {
+      await Promise.all([a.close(), b.close()]);
+    }
+  });
+});

@@ -1,7 +1,8 @@
 -- Limits, spent, held and remaining for the UTC day and month containing p_now; null for an unknown principal.
 -- Reservations past their TTL that no call has expired yet are not counted as held.
 -- remaining.today is also capped by what is left of the month: it is what could still be reserved today.
--- saved: {today, month}, what cache hits saved in the current windows.
+-- saved: {today, month}, what cache hits saved in the current windows. policy: the principal's own host lists
+-- ({allowed_hosts, blocked_hosts}), which precheck applies on top of the server-wide ones.
 create or replace function budget_status(p_principal text, p_now timestamptz default now()) returns jsonb
 language plpgsql stable set search_path from current as $$
 declare
@@ -54,5 +55,6 @@ begin
     'resets_at', jsonb_build_object(
       'day', ledger_ts((v_day + 1)::timestamp at time zone 'UTC'),
       'month', ledger_ts((v_month + interval '1 month') at time zone 'UTC')),
-    'saved', jsonb_build_object('today', v_day_saved::text, 'month', v_month_saved::text));
+    'saved', jsonb_build_object('today', v_day_saved::text, 'month', v_month_saved::text),
+    'policy', jsonb_build_object('allowed_hosts', to_jsonb(p.allowed_hosts), 'blocked_hosts', to_jsonb(p.blocked_hosts)));
 end $$;

@@ -21,6 +21,9 @@ create table if not exists principals (
   per_request_limit bigint      not null check (per_request_limit >= 0),
   daily_limit       bigint      not null check (daily_limit >= 0),
   monthly_limit     bigint      not null check (monthly_limit >= 0),
+  -- host patterns (exact or `*.example.com`) on top of the server-wide lists; empty: no rule of its own
+  allowed_hosts     text[]      not null default '{}',
+  blocked_hosts     text[]      not null default '{}',
   created_at        timestamptz not null default now(),
   updated_at        timestamptz not null default now()
 );
