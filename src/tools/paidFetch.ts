@@ -103,7 +103,7 @@ export const paidFetch = (deps: PaidFetchDeps) =>
         body = JSON.stringify(input.json);
         headers["content-type"] = "application/json";
       }
-      const outcome = await deps.run({
+      const ctx: CallContext = {
         principal: tool.principal,
         request: { method: input.method, url, headers, body },
         maxPrice: input.maxPrice === undefined ? undefined : toAtomic(input.maxPrice),
@@ -114,9 +114,12 @@ export const paidFetch = (deps: PaidFetchDeps) =>
         log: tool.log,
         elicitApproval: tool.elicitApproval,
         progress: tool.progress,
-      });
+      };
+      const outcome = await deps.run(ctx);
       if (outcome.kind === "denied") return outcome;
-      // a payment reads the budget it just moved; a free call or a cache hit may read a snapshot up to 1 s old
+      // a payment reads the budget it just moved; a free call or a cache hit may read a snapshot up to 1 s old, and
+      // one whose precheck found the ledger unreadable does not wait for it a second time
+      if (ctx.hostPolicyUnread && !outcome.payment) return toOutput(outcome, null);
       const budget =
         outcome.budget ?? (outcome.payment ? deps.budget.refresh(tool.principal) : deps.budget.get(tool.principal));
       return toOutput(outcome, await budgetSummaryOf(budget));

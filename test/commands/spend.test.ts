@@ -89,6 +89,26 @@ beforeAll(async () => {
     await pay(ledger, { url: QUOTE_URL, amount: 2n * CENT });
     await pay(ledger, { url: "https://other.example.com/x", amount: 3n * CENT, release: true });
     await pay(ledger, { principal: "agent-b", url: "https://b.example.com/secret-work", amount: 7n * CENT });
+    await ledger.recordDenial({
+      principal: "local",
+      request: {
+        method: "GET",
+        url: "https://api.example.com/refused",
+        host: "api.example.com",
+        bodyHash: "b0",
+        requestHash: "h-refused",
+      },
+      quote: {
+        scheme: "exact",
+        network: "eip155:84532",
+        asset: "0x036CbD53842c5426634e7929541eC2318f3dCF7e",
+        amount: 90n * CENT,
+        payTo: "0x209693Bc6afc0C5328bA36FaF03C514EF312287C",
+        x402Version: 2,
+        maxTimeoutSeconds: 60,
+      },
+      code: "BUDGET_EXCEEDED",
+    });
   } finally {
     await ledger.close(); // releases the data dir lock for the CLI
   }
@@ -116,6 +136,18 @@ describe("pag0 spend", () => {
     expect(rows[2]).toContain("0xabababab…abab");
     expect(stdout).not.toContain("b.example.com"); // another principal's spend
     expect(stdout).toContain("4 payment(s) for local; 0.11 USDC settled.");
+  });
+
+  test("behavior: --status refused lists only the refused calls, which the default listing leaves out", async () => {
+    const table = await spend("--status", "refused");
+    expect(table.code).toBe(0);
+    expect(table.stdout).toMatch(
+      /^d\d+\s.*refused \(BUDGET_EXCEEDED\)\s+0\.90\s.*https:\/\/api\.example\.com\/refused/m,
+    );
+    expect(table.stdout).toContain("1 refused call(s) for local; nothing was paid for them.");
+    const json = JSON.parse((await spend("--json", "--status", "refused")).stdout);
+    expect(json.items).toMatchObject([{ receiptId: expect.stringMatching(/^d\d+$/), status: "refused", txHash: null }]);
+    expect(json.totals).toEqual({ spent: "0.00", spentAtomic: "0", count: 1 });
   });
 
   test("behavior: --json with --status, --host and --since filters; stdout is only the JSON", async () => {

@@ -101,6 +101,18 @@ describe("paymentStage", () => {
     expect(rows.items).toEqual([]);
   });
 
+  test("behavior: a call whose host lists precheck could not read is refused before reserving: nothing is signed", async () => {
+    const h = await harness();
+    const payTo = world.newAddress();
+    const url = world.v2.route({ price: 10_000n, payTo });
+    const out = await h.call(url, { hostPolicyUnread: true });
+
+    expect(out).toMatchObject({ kind: "denied", code: "LEDGER_UNAVAILABLE" });
+    expect(world.v2.stats(url).paymentsReceived).toBe(0);
+    expect(await world.balanceOf(payTo)).toBe(0n);
+    expect((await ledger.listSpend({ principal: h.principal, limit: 10 })).items).toEqual([]);
+  });
+
   test("behavior: the same idempotency key again replays the first payment and never pays twice", async () => {
     const h = await harness();
     const payTo = world.newAddress();
