@@ -17,18 +17,24 @@ export const spendQuote = z.object({
   maxTimeoutSeconds: z.number(),
 });
 
+/** What a ledger row and a refusal's receipt both show: who, how much, which request and quote, and when. */
+const listedFields = {
+  principal: z.string(),
+  amount: atomic,
+  request_hash: z.string(),
+  method: z.string(),
+  url: z.string(),
+  host: z.string(),
+  quote: spendQuote,
+  created_at: instant,
+};
+
 export const spendRow = z
   .object({
+    ...listedFields,
     id: z.string().regex(/^\d+$/),
-    principal: z.string(),
     status: spendStatus,
     idempotency_key: z.string(),
-    amount: atomic,
-    request_hash: z.string(),
-    method: z.string(),
-    url: z.string(),
-    host: z.string(),
-    quote: spendQuote,
     authorization: z
       .object({
         payer: z.string(),
@@ -40,7 +46,6 @@ export const spendRow = z
     tx_hash: z.string().nullable(),
     outcome_code: z.string().nullable(),
     response: z.unknown(),
-    created_at: instant,
     updated_at: instant,
     expires_at: instant,
     // cache savings (spend_events.cached, saved, cached_from); defaults keep rows without them readable
@@ -129,19 +134,7 @@ export const budgetStatus = z
 
 /** A denial's receipt as list_refusals returns it. */
 const refusalRow = z
-  .object({
-    id: z.string().regex(/^d\d+$/),
-    principal: z.string(),
-    status: z.literal("refused"),
-    amount: atomic,
-    request_hash: z.string(),
-    method: z.string(),
-    url: z.string(),
-    host: z.string(),
-    quote: spendQuote,
-    outcome_code: z.string(),
-    created_at: instant,
-  })
+  .object({ ...listedFields, id: z.string().regex(/^d\d+$/), status: z.literal("refused"), outcome_code: z.string() })
   .transform(
     (r): RefusalRow => ({
       id: r.id,

@@ -1,7 +1,8 @@
 import { randomUUID } from "node:crypto";
-import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { beforeAll, describe, expect, test } from "vitest";
 import type { DenialReceiptInput } from "../../src/ledger/auditStore.js";
 import type { Ledger } from "../../src/ledger/ledger.js";
+import { suiteLedger } from "./suiteLedger.js";
 
 const LIMITS = { perRequest: 10_000n, daily: 100_000n, monthly: 1_000_000n };
 
@@ -33,18 +34,12 @@ const denialOf = (principal: string, overrides: Partial<DenialReceiptInput> = {}
  */
 export function describeRefusals(name: string, make: () => Promise<Ledger>): void {
   describe(`ledger refusals: ${name}`, () => {
+    const suite = suiteLedger(make, LIMITS);
+    const principal = suite.principal;
     let ledger: Ledger;
-    beforeAll(async () => {
-      ledger = await make();
+    beforeAll(() => {
+      ledger = suite.ledger();
     });
-    afterAll(async () => {
-      await ledger?.close();
-    });
-    const principal = async () => {
-      const p = `p-${randomUUID()}`;
-      await ledger.upsertPrincipal(p, LIMITS);
-      return p;
-    };
 
     test("default: a denial's receiptId is listed as refused, found by auditReceipts and queued for anchoring", async () => {
       const p = await principal();
