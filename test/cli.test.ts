@@ -5,7 +5,19 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, test } from "vitest";
 
-const COMMANDS = ["stdio", "http", "migrate", "keys", "policy", "approvals", "spend", "doctor", "audit", "demo"];
+const COMMANDS = [
+  "stdio",
+  "http",
+  "migrate",
+  "keys",
+  "policy",
+  "approvals",
+  "spend",
+  "dashboard",
+  "doctor",
+  "audit",
+  "demo",
+];
 
 /** `pag0 <args>` from source, with only `env`; resolves to its exit code, output and time. */
 function pag0(args: string[], env: Record<string, string> = {}) {
