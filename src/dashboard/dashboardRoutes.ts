@@ -46,12 +46,13 @@ export function dashboardRoutes(deps: OperatorViewDeps, auth: DashboardAuthOptio
   router.get("/", (_req, res) =>
     res.sendFile("index.html", { root: PUBLIC, headers: { "Cache-Control": "no-store" } }),
   );
-  router.use("/static", express.static(PUBLIC, { index: false, fallthrough: false }));
+  router.use("/static", express.static(PUBLIC, { index: false }));
   router.get("/vendor/:file", (req, res) => {
     const file = VENDOR.get(req.params.file);
     if (!file) return res.status(404).end();
     return res.sendFile(file, { maxAge: "1d" });
   });
   router.use("/api", dashboardAuth(auth), dashboardApi(deps));
+  router.use((_req, res) => res.status(404).type("text/plain").send("Not found"));
   return router;
 }

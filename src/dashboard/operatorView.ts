@@ -1,4 +1,4 @@
-import type { Ledger } from "../ledger/ledger.js";
+import type { BudgetStatus, Ledger } from "../ledger/ledger.js";
 import type { SavingsWriter } from "../ledger/savingsWriter.js";
 import type { Logger } from "../logger.js";
 import { toDecimal } from "../money.js";
@@ -31,16 +31,14 @@ export interface SpendPage {
   totals: { spent: string; saved: string; count: number };
 }
 
-/** A principal's budget status for the bars: today's and this month's windows, money as decimal strings. */
-export interface BudgetView {
-  limits: { perRequest: string; daily: string; monthly: string };
-  spent: { today: string; month: string };
-  /** per window, unlike get_budget's single `reserved` (the month's): the day bar needs the day's holds */
-  reserved: { today: string; month: string };
-  remaining: { today: string; month: string };
-  saved: { today: string; month: string };
-  resetsAt: { day: string; month: string };
-}
+/** The ledger's value as the page reads it: atomic amounts as decimal strings, times as ISO strings. */
+type AsJson<T> = T extends bigint ? string : T extends Date ? string : { [K in keyof T]: AsJson<T[K]> };
+
+/**
+ * A principal's budget status for the bars: today's and this month's windows. `reserved` is per window, unlike
+ * get_budget's single (the month's) value: the day bar needs the day's holds.
+ */
+export type BudgetView = AsJson<Omit<BudgetStatus, "principal">>;
 
 export interface OperatorViewDeps {
   ledger: Ledger;

@@ -118,6 +118,8 @@ describe("dashboard in pag0 http", () => {
     expect(shell.status).toBe(200);
     expect(shell.headers.get("content-security-policy")).toContain("script-src 'self'");
     expect(await shell.text()).not.toMatch(/https?:\/\//); // nothing from a CDN
+    expect((await fetch(`${pag0.url}/dashboard/static/nope.js`)).status).toBe(404);
+    expect((await fetch(`${pag0.url}/dashboard/vendor/constructor`)).status).toBe(404);
 
     const { page } = await browser.page();
     await page.goto(`${pag0.url}/dashboard`);

@@ -19,6 +19,10 @@ describe("npm pack", () => {
 
     expect(files).toEqual(expect.arrayContaining(["LICENSE", "README.md", "package.json", "dist/cli.js"]));
     expect(files).toContain("contracts/build/PaymentAuditLog.json");
+    // the dashboard's page, copied beside its module by the build (its chart library is a dependency, not shipped here)
+    for (const f of ["index.html", "dashboard.js", "chart.js", "render.js", "dashboard.css"]) {
+      expect(files).toContain(`dist/dashboard/public/${f}`);
+    }
     for (const m of readdirSync("supabase/migrations")) expect(files).toContain(`supabase/migrations/${m}`);
     expect(files.filter((f) => /^dist\/ledger-snapshot\/ledger-[0-9a-f]+\.tar\.gz$/.test(f))).toHaveLength(1);
     expect(files.filter((f) => f.endsWith(".map"))).toEqual([]);
