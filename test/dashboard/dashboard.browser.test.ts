@@ -220,7 +220,10 @@ describe("dashboard in pag0 http", () => {
     expect(await page.evaluate("document.documentElement.scrollWidth")).toBeLessThanOrEqual(PHONE.width);
     await screenshot(page, "phone-after-approval");
     // the proof of the payment anchored earlier in this file, in a dialog that fits the screen
-    await page.getByRole("button", { name: /^Proof bundle of payment/ }).first().click();
+    await page
+      .getByRole("button", { name: /^Proof bundle of payment/ })
+      .first()
+      .click();
     await expect.poll(() => page.locator("#proof-json").inputValue(), { timeout: 10_000 }).toContain("receiptHash");
     const dialog = await page.locator("#proof").boundingBox();
     expect(dialog && dialog.x >= 0 && dialog.x + dialog.width <= PHONE.width).toBe(true);
