@@ -10,7 +10,8 @@ const USAGE = `Usage: pag0 dashboard [--port <n>]
 Opens the spend dashboard for a local user on http://127.0.0.1 (a free port, or --port): spend per day and
 principal, budgets, recent payments with their audit proofs, cache savings, and the payments waiting for your
 approval, with Approve and Deny buttons. It prints a URL with a one-time token on stderr; open it in your browser.
-The token (or an operator API key) is needed for every request and lasts until the process stops.
+The token (or an operator API key) is needed for every request and lasts until the process stops. It runs only
+in an interactive terminal, so that an agent's shell tool cannot open it and approve its own payments.
 
 It reads the ledger of PAG0_DATA_DIR (or DATABASE_URL): use the same settings as your pag0 stdio. A remote
 pag0 http serves the same page at /dashboard, for operator keys.
@@ -28,6 +29,14 @@ export const dashboard: Command = {
         `pag0 dashboard: --port takes a port number (0-65535); nothing else is accepted\n\n${USAGE}`,
       );
       return 2;
+    }
+    // as `pag0 approvals approve` does: the link is for a human at a terminal, not for an agent's shell tool,
+    // which runs commands without one (the link would let the agent approve its own payments)
+    if (!process.stdin.isTTY || !process.stderr.isTTY) {
+      process.stderr.write(
+        "pag0 dashboard prints a secret link for you to open, so it runs only in an interactive terminal (not from a pipe\nor an agent's shell tool). Remote operators: /dashboard on pag0 http, with an operator key.\n",
+      );
+      return 1;
     }
     const config = loadConfig();
     const verbose = config.logLevel === "debug" || config.logLevel === "trace";

@@ -58,13 +58,26 @@ export async function runDashboard(deps: DashboardApp, options: { port: number }
     `pag0 dashboard: open http://${DASHBOARD_HOST}:${port}/dashboard#token=${token}\n` +
       "(loopback only; the token lasts until this process stops; Ctrl-C stops it)\n",
   );
-  await new Promise<void>((resolve) => {
-    process.once("SIGINT", resolve);
-    process.once("SIGTERM", resolve);
-  });
+  await stopSignal();
   await new Promise<void>((resolve) => {
     server.close(() => resolve());
     server.closeAllConnections();
   });
   await deps.stop();
+}
+
+/**
+ * Resolves at the first Ctrl-C, SIGTERM or closed terminal (SIGHUP): then the server stops and the ledger closes.
+ * A second one while that runs exits at once. The handlers stay installed, so no other handler decides the exit.
+ */
+function stopSignal(): Promise<void> {
+  return new Promise((resolve) => {
+    let stopping = false;
+    const onSignal = () => {
+      if (stopping) process.exit(130);
+      stopping = true;
+      resolve();
+    };
+    for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const) process.on(signal, onSignal);
+  });
 }

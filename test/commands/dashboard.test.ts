@@ -1,6 +1,6 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { randomUUID } from "node:crypto";
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, writeFileSync } from "node:fs";
 import { request } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -10,33 +10,36 @@ import { launchBrowser, screenshot, type TestBrowser, tabTo } from "../support/b
 import { pag0StdioTransport } from "../support/pag0StdioTransport.js";
 import { startWorld, type World } from "../world/world.js";
 
-// `pag0 dashboard` for a local stdio user: a loopback server with a one-time token in its URL, on the same data dir
-// (and so the same embedded ledger) as the user's `pag0 stdio`, which is the agent here.
+// `pag0 dashboard` for a local stdio user: a loopback server with a one-time token in its URL, in the user's terminal,
+// on the same data dir (and so the same embedded ledger) as the user's `pag0 stdio`, which is the agent here.
 
 let world: World;
 let browser: TestBrowser;
-let dashboard: { child: ChildProcess; url: string; token: string; stderr: () => string; stdout: () => string };
+let dashboard: { child: ChildProcess; url: string; token: string; terminal: () => string };
 let agent: Client;
 const dataDir = join(mkdtempSync(join(tmpdir(), "pag0-dashboard-")), "data");
 
-/** `pag0 dashboard` from source on `dataDir`; resolves with the URL it printed. */
+const PAG0_DASHBOARD = [process.execPath, "--import", "tsx", "src/cli.ts", "dashboard"];
+
+/**
+ * `pag0 dashboard` from source on `dataDir`, in a terminal as a person runs it (util-linux `script` gives it a pty);
+ * resolves with the URL it printed. Writing Ctrl-C to `child.stdin` is the person pressing it.
+ */
 function startDashboard(env: Record<string, string>): Promise<typeof dashboard> {
-  const child = spawn(process.execPath, ["--import", "tsx", "src/cli.ts", "dashboard"], {
+  // exec: the shell that `script` starts becomes pag0 itself, so Ctrl-C reaches pag0, not a shell above it
+  const command = `exec ${PAG0_DASHBOARD.map((a) => `'${a}'`).join(" ")}`;
+  const child = spawn("script", ["-qfec", command, "/dev/null"], {
     env: { PATH: process.env.PATH ?? "", PAG0_DATA_DIR: dataDir, ...env },
-    stdio: ["ignore", "pipe", "pipe"],
+    stdio: ["pipe", "pipe", "pipe"],
   });
-  let err = "";
-  let out = "";
-  child.stdout?.on("data", (d) => {
-    out += String(d);
-  });
+  let terminal = "";
   return new Promise((resolve, reject) => {
-    child.stderr?.on("data", (d) => {
-      err += String(d);
-      const m = /open (http:\/\/\S+\/dashboard)#token=(\S+)/.exec(err);
-      if (m?.[1] && m[2]) resolve({ child, url: m[1], token: m[2], stderr: () => err, stdout: () => out });
+    child.stdout?.on("data", (d) => {
+      terminal += String(d);
+      const m = /open (http:\/\/\S+\/dashboard)#token=([A-Za-z0-9_-]+)/.exec(terminal);
+      if (m?.[1] && m[2]) resolve({ child, url: m[1], token: m[2], terminal: () => terminal });
     });
-    child.once("exit", (code) => reject(new Error(`pag0 dashboard exited (${code}): ${err}`)));
+    child.once("exit", (code) => reject(new Error(`pag0 dashboard exited (${code}): ${terminal}`)));
   });
 }
 
@@ -79,10 +82,9 @@ const paidFetch = async (args: Record<string, unknown>) =>
   (await agent.callTool({ name: "paid_fetch", arguments: args })) as { isError?: boolean; structuredContent: any };
 
 describe("pag0 dashboard", () => {
-  test("default: a loopback URL with a one-time token on stderr; data requests without it get 401", async () => {
+  test("default: a loopback URL with a one-time token in the terminal; data requests without it get 401", async () => {
     expect(new URL(dashboard.url).hostname).toBe("127.0.0.1");
     expect(dashboard.token).toMatch(/^[A-Za-z0-9_-]{43}$/);
-    expect(dashboard.stdout()).toBe("");
     const api = `${dashboard.url}/api/overview`;
     expect((await fetch(api)).status).toBe(401);
     expect((await fetch(api, { headers: { authorization: "Bearer not-the-token" } })).status).toBe(401);
@@ -95,8 +97,8 @@ describe("pag0 dashboard", () => {
     expect(await statusWithHost(api, "evil.example", dashboard.token)).toBe(403);
     expect(await statusWithHost(api, "localhost", dashboard.token)).toBe(200);
     expect((await fetch(`${dashboard.url}`)).status).toBe(200);
-    // the one line that shows it to the user is the only place the token appears
-    expect(dashboard.stderr().split(dashboard.token)).toHaveLength(2);
+    // the one line that shows it to the user is the only place the token appears (debug logs included)
+    expect(dashboard.terminal().split(dashboard.token)).toHaveLength(2);
   });
 
   test("behavior: the token link signs in; the user sees the agent's payment and approves a waiting one by keyboard, which then pays", async () => {
@@ -139,9 +141,28 @@ describe("pag0 dashboard", () => {
     expect(errors).toEqual([]);
   });
 
-  test("behavior: SIGTERM stops it with exit 0, and the data dir is free for the agent's ledger", async () => {
+  test("behavior: from a pipe, as an agent's shell tool runs it, it refuses to start and shows no token", async () => {
+    const elsewhere = join(mkdtempSync(join(tmpdir(), "pag0-dashboard-pipe-")), "data");
+    const r = await new Promise<{ code: number | null; stderr: string }>((resolve) => {
+      const child = spawn(PAG0_DASHBOARD[0]!, PAG0_DASHBOARD.slice(1), {
+        env: { PATH: process.env.PATH ?? "", PAG0_DATA_DIR: elsewhere },
+        stdio: ["pipe", "pipe", "pipe"],
+      });
+      let stderr = "";
+      child.stderr.on("data", (d) => {
+        stderr += String(d);
+      });
+      child.once("exit", (code) => resolve({ code, stderr }));
+    });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain("only in an interactive terminal");
+    expect(r.stderr).not.toContain("token=");
+    expect(existsSync(elsewhere)).toBe(false); // no ledger opened
+  });
+
+  test("behavior: Ctrl-C stops it with exit 0, and the data dir is free for the agent's ledger", async () => {
     const exited = new Promise<number | null>((resolve) => dashboard.child.once("exit", resolve));
-    dashboard.child.kill("SIGTERM");
+    dashboard.child.stdin?.write("\x03");
     expect(await exited).toBe(0);
     const budget = (await agent.callTool({ name: "get_budget", arguments: {} })) as { structuredContent: any };
     expect(budget.structuredContent.spent.today).toBe("0.10");
