@@ -21,7 +21,7 @@ export const DASHBOARD_HOST = "127.0.0.1";
 /**
  * `pag0 dashboard`: the spend dashboard for a local user, on 127.0.0.1 only, as Jupyter does it: a random token
  * made at start goes in the URL's fragment (never sent in a request line, so never in a log or a Referer), and the
- * page sends it as a bearer header. An operator key works too. Runs until SIGINT/SIGTERM.
+ * page sends it as a bearer header. An operator key works too. Runs until Ctrl-C, SIGTERM or SIGHUP.
  */
 export async function runDashboard(deps: DashboardApp, options: { port: number }): Promise<void> {
   const token = newDashboardToken();
