@@ -1,7 +1,6 @@
 import { list } from "../config/schema.js";
 import { isDecimalAmount, toAtomic, toDecimal } from "../money.js";
-import type { HostLists } from "../policy/hostRules.js";
-import { isHostPattern } from "../policy/hostRules.js";
+import { type HostLists, isHostPattern } from "../policy/hostRules.js";
 import { LOCAL_PRINCIPAL } from "../tools/defineTool.js";
 import type { Command } from "./command.js";
 import { print } from "./output.js";

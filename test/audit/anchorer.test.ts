@@ -148,7 +148,7 @@ describe("audit receipts", () => {
     ]);
 
     const before = (await ledger.auditQueued(0)).queued;
-    await ledger.recordDenial({
+    const { receiptId } = await ledger.recordDenial({
       principal,
       request: {
         method: "GET",
@@ -170,9 +170,11 @@ describe("audit receipts", () => {
     });
     const after = await ledger.auditQueued(100);
     expect(after.queued).toBe(before + 1);
+    expect(receiptId).toBe(`d${after.entries.at(-1)?.entry}`);
     expect(after.entries.at(-1)?.receipt).toMatchObject({
       kind: "denial",
-      receiptId: null,
+      // no ledger row: the denial's own id, d<entry>
+      receiptId: `d${after.entries.at(-1)?.entry}`,
       policy: { decision: "deny" },
       quote: { amount: (10n ** 30n).toString(), payTo: "not an address", authorizationNonce: null },
       settlement: null,
