@@ -5,6 +5,7 @@ import type { Anchorer } from "./audit/anchorer.js";
 import { type BacklogGate, backlogGate } from "./audit/backlogGate.js";
 import type { ResponseCache } from "./cache/responseCache.js";
 import type { Config } from "./config/loadConfig.js";
+import { type InstanceLease, instanceLease } from "./jobs/instanceLease.js";
 import { ANCHORER_LOCK_KEY, processLock, RECONCILER_LOCK_KEY } from "./jobs/jobLock.js";
 import { lazy } from "./lazy.js";
 import { budgetSnapshot } from "./ledger/budgetSnapshot.js";
@@ -40,6 +41,8 @@ export interface App {
   cache: ResponseCache;
   savings: SavingsWriter;
   reconciler: Reconciler;
+  /** this process's lease in the ledger, renewed in the background: its signed payments are its own while fresh */
+  lease: InstanceLease;
   /** anchors audit receipts on SKALE in the background; null when anchoring is not configured */
   anchorer: Anchorer | null;
   /** refuses paid calls with AUDIT_BACKLOG in strict mode when anchoring lags */
@@ -83,6 +86,7 @@ export function createApp(config: Config, log: Logger, overrides: AppOverrides =
     log: log.child({ job: "anchorer" }),
     metrics: metrics.audit,
   });
+  const lease = instanceLease({ store: ledger, log: log.child({ job: "lease" }) });
   const reconciler = lazyReconciler({
     ledger,
     networks: config.networks,
@@ -111,6 +115,7 @@ export function createApp(config: Config, log: Logger, overrides: AppOverrides =
       cache,
       savings,
       auditGate,
+      signer: lease.signer,
     }),
   );
   const tools = toolSeam(
@@ -132,6 +137,7 @@ export function createApp(config: Config, log: Logger, overrides: AppOverrides =
     cache,
     savings,
     reconciler,
+    lease,
     anchorer,
     auditGate,
     tools,
@@ -139,11 +145,13 @@ export function createApp(config: Config, log: Logger, overrides: AppOverrides =
     instructions: (limits) => configInstructions(config, limits, wallet?.address ?? null),
     start() {
       open().catch(() => {}); // logged by openLedger; each call reports its own failure
+      lease.start();
       reconciler.start(config.reconcileIntervalMs);
       anchorer?.start();
     },
     async stop() {
       await reconciler.stop();
+      await lease.stop();
       await anchorer?.stop();
       await savings.close();
       await cache.close();
