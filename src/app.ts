@@ -86,7 +86,13 @@ export function createApp(config: Config, log: Logger, overrides: AppOverrides =
     log: log.child({ job: "anchorer" }),
     metrics: metrics.audit,
   });
-  const lease = instanceLease({ store: ledger, log: log.child({ job: "lease" }) });
+  const lease = instanceLease({
+    store: ledger,
+    log: log.child({ job: "lease" }),
+    // on the embedded ledger the owner may have exited first: giving the lease up would take its data dir over
+    // (PGlite's start, and the lock) on the way out; the lease lapses after its ttl instead
+    releaseOnStop: ledger.kind !== "pglite",
+  });
   const reconciler = lazyReconciler({
     ledger,
     networks: config.networks,

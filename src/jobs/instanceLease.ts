@@ -28,6 +28,8 @@ export interface InstanceLeaseOptions {
   id?: string;
   heartbeatMs?: number;
   ttlSeconds?: number;
+  /** give the lease up at stop (default true); else it lapses after its ttl */
+  releaseOnStop?: boolean;
 }
 
 /**
@@ -61,7 +63,7 @@ export function instanceLease(options: InstanceLeaseOptions): InstanceLease {
       return every;
     },
     async onStop() {
-      if (!held) return;
+      if (!held || options.releaseOnStop === false) return;
       await options.store
         .instanceRelease(signer.instance)
         .catch((err) => log.warn({ err, instance: signer.instance }, "instance lease: release failed; it lapses"));

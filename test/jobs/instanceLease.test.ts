@@ -56,6 +56,16 @@ describe("instanceLease", () => {
     await ledger.release(row.id, "TEST_DONE");
   });
 
+  test("behavior: without releaseOnStop the lease outlives the stop until its ttl (the embedded ledger's way)", async () => {
+    const lease = instanceLease({ store: ledger, log: logSink().log, heartbeatMs: 100, releaseOnStop: false });
+    lease.start();
+    const row = await signedWith(lease.signer);
+    await sleep(150);
+    await lease.stop();
+    expect(await pendingIds()).not.toContain(row.id);
+    await ledger.release(row.id, "TEST_DONE");
+  });
+
   test("behavior: a lease that is not renewed lapses, and the rows it signed fall to the reconciler", async () => {
     const lease = instanceLease({ store: ledger, log: logSink().log, ttlSeconds: 1 }); // never started
     const row = await signedWith(lease.signer);
