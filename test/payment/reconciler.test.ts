@@ -134,32 +134,6 @@ describe("createReconciler", () => {
     expect(await status(live.row)).toBe("signed");
   });
 
-  test("behavior: with nothing pending a tick asks the ledger one thing; the reservation sweep runs every 30 s", async () => {
-    const calls: string[] = [];
-    const counting = new Proxy(ledger, {
-      get(target, name, receiver) {
-        const v = Reflect.get(target, name, receiver);
-        if (typeof v !== "function") return v;
-        return (...a: unknown[]) => {
-          calls.push(String(name));
-          return v.apply(target, a);
-        };
-      },
-    });
-    let t = Date.now();
-    const r = reconciler({ ledger: counting, now: () => new Date(t), signedGraceMs: 3_600_000 });
-    await r.runOnce();
-    calls.length = 0;
-    for (let i = 0; i < 3; i++) {
-      t += 2_000;
-      await r.runOnce();
-    }
-    expect(calls).toEqual(["pendingOutcomes", "pendingOutcomes", "pendingOutcomes"]);
-    t += 30_000;
-    await r.runOnce();
-    expect(calls.slice(3)).toEqual(["expireReservations", "pendingOutcomes"]);
-  });
-
   test("behavior: unused and past validBefore plus the skew: released, the hold given back", async () => {
     const s = await signedFor();
     expect((await ledger.budgetStatus(s.principal))?.reserved.today).toBe(10_000n);
