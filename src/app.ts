@@ -9,6 +9,7 @@ import type { Anchorer } from "./audit/anchorer.js";
 import { type BacklogGate, backlogGate } from "./audit/backlogGate.js";
 import type { ResponseCache } from "./cache/responseCache.js";
 import type { Config } from "./config/loadConfig.js";
+import { type InstanceLease, instanceLease } from "./jobs/instanceLease.js";
 import { ANCHORER_LOCK_KEY, processLock, RECONCILER_LOCK_KEY } from "./jobs/jobLock.js";
 import { lazy } from "./lazy.js";
 import { budgetSnapshot } from "./ledger/budgetSnapshot.js";
@@ -44,6 +45,8 @@ export interface App {
   cache: ResponseCache;
   savings: SavingsWriter;
   reconciler: Reconciler;
+  /** this process's lease in the ledger, renewed in the background: its signed payments are its own while fresh */
+  lease: InstanceLease;
   /** anchors audit receipts on SKALE in the background; null when anchoring is not configured */
   anchorer: Anchorer | null;
   /** refuses paid calls with AUDIT_BACKLOG in strict mode when anchoring lags */
@@ -93,6 +96,13 @@ export function createApp(config: Config, log: Logger, overrides: AppOverrides =
     log: log.child({ job: "anchorer" }),
     metrics: metrics.audit,
   });
+  const lease = instanceLease({
+    store: ledger,
+    log: log.child({ job: "lease" }),
+    // on the embedded ledger the owner may have exited first: giving the lease up would take its data dir over
+    // (PGlite's start, and the lock) on the way out; the lease lapses after its ttl instead
+    releaseOnStop: ledger.kind !== "pglite",
+  });
   const reconciler = lazyReconciler({
     ledger,
     networks: config.networks,
@@ -123,6 +133,7 @@ export function createApp(config: Config, log: Logger, overrides: AppOverrides =
       cache,
       savings,
       auditGate,
+      signer: lease.signer,
     }),
   );
   const tools = toolSeam(
@@ -147,6 +158,7 @@ export function createApp(config: Config, log: Logger, overrides: AppOverrides =
     cache,
     savings,
     reconciler,
+    lease,
     anchorer,
     auditGate,
     alerter,
@@ -155,11 +167,13 @@ export function createApp(config: Config, log: Logger, overrides: AppOverrides =
     instructions: (limits) => configInstructions(config, limits, wallet?.address ?? null),
     start() {
       open().catch(() => {}); // logged by openLedger; each call reports its own failure
+      lease.start();
       reconciler.start(config.reconcileIntervalMs);
       anchorer?.start();
     },
     async stop() {
       await reconciler.stop();
+      await lease.stop();
       await anchorer?.stop();
       await savings.close();
       await cache.close();

@@ -1,6 +1,7 @@
 import type { BacklogGate } from "../audit/backlogGate.js";
 import type { ResponseCache } from "../cache/responseCache.js";
 import type { Config } from "../config/loadConfig.js";
+import type { Signer } from "../ledger/instanceStore.js";
 import type { Ledger } from "../ledger/ledger.js";
 import type { SavingsWriter } from "../ledger/savingsWriter.js";
 import type { Metrics } from "../metrics.js";
@@ -28,6 +29,8 @@ export interface PipelineParts {
   cache: ResponseCache;
   savings: SavingsWriter;
   auditGate?: BacklogGate;
+  /** this process's instance lease, recorded with every signature */
+  signer?: Signer;
 }
 
 /**
@@ -62,6 +65,7 @@ export function createPipeline(parts: PipelineParts): (ctx: CallContext) => Prom
       reservationTtlSeconds: config.reservationTtlSeconds,
       replayWaitMs: REPLAY_WAIT_MS,
       approval: { threshold: config.policy.approvalThreshold, ttlSeconds: APPROVAL_TTL_SECONDS },
+      signer: parts.signer,
     }),
     quoteStage({
       networks: config.networks,

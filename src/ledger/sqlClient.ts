@@ -32,6 +32,9 @@ export const LEDGER_FUNCTIONS = [
   "decide_approval",
   "consume_approval",
   "list_approvals",
+  // instance leases (supabase/sql/instances)
+  "instance_heartbeat",
+  "instance_release",
   // audit (supabase/sql/audit)
   "record_denial",
   "audit_queued",

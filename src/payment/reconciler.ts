@@ -16,12 +16,17 @@ export interface ReconcilerDeps {
   /** the chain client of a payment network (made by the app, once per network) */
   clientFor(network: NetworkConfig): PublicClient;
   log: Logger;
-  /** a signed row younger than this may still be in flight in this or another process */
+  /**
+   * a signed row that names no signing instance (signed before instance leases existed) and is younger than this
+   * may still be in flight; a row with a signer is left to it exactly while the signer's lease is fresh
+   */
   signedGraceMs: number;
   /** wait this long past validBefore before calling an unused authorization expired (clock skew) */
   expirySkewSeconds: number;
   /** how far back to look for the AuthorizationUsed event that names the settlement transaction */
   logLookbackBlocks?: bigint;
+  /** how often lapsed unsigned reservations are swept (a principal's own reserve expires its own); default 30 s */
+  expireEveryMs?: number;
   now?: () => Date;
   /** the started loop runs only while this instance holds the lock (one instance per ledger); default: always */
   lock?: JobLock;
@@ -48,6 +53,8 @@ export interface Reconciler {
  */
 export function createReconciler(deps: ReconcilerDeps): Reconciler {
   const now = deps.now ?? (() => new Date());
+  const expireEveryMs = deps.expireEveryMs ?? 30_000;
+  let expiredAt = Number.NEGATIVE_INFINITY;
 
   async function decide(row: SpendRow): Promise<"settled" | "released" | "undecided"> {
     const network = deps.networks.get(row.quote.network);
@@ -79,7 +86,11 @@ export function createReconciler(deps: ReconcilerDeps): Reconciler {
 
   async function runOnce(): Promise<ReconcileReport> {
     const report: ReconcileReport = { settled: 0, released: 0, undecided: 0, expired: 0 };
-    report.expired = await deps.ledger.expireReservations(now());
+    // a tick runs every couple of seconds; with nothing pending it costs one index probe, pending_outcomes
+    if (now().getTime() - expiredAt >= expireEveryMs) {
+      report.expired = await deps.ledger.expireReservations(now());
+      expiredAt = now().getTime();
+    }
     const rows = await deps.ledger.pendingOutcomes(new Date(now().getTime() - deps.signedGraceMs));
     for (const row of rows) {
       try {

@@ -1,6 +1,7 @@
 import { afterEach, beforeAll, describe, expect, test } from "vitest";
 import { paymentChainClient, paymentChainClients } from "../../src/app/chainClients.js";
 import type { JobLock } from "../../src/jobs/jobLock.js";
+import type { Signer } from "../../src/ledger/instanceStore.js";
 import type { Ledger, SpendRow } from "../../src/ledger/ledger.js";
 import { toQuotes } from "../../src/payment/quote.js";
 import { createReconciler, type ReconcilerDeps } from "../../src/payment/reconciler.js";
@@ -59,7 +60,7 @@ async function reservedFor(
 }
 
 /** …then signed by the real payer and marked signed, as the payment stage leaves it before sending. */
-async function signedFor(route: Parameters<World["v2"]["route"]>[0] = {}) {
+async function signedFor(route: Parameters<World["v2"]["route"]>[0] = {}, signer?: Signer) {
   const r = await reservedFor(world.v2, route);
   const signing = await payer.payer.sign(r.required, {
     allowed: [r.quote],
@@ -69,7 +70,7 @@ async function signedFor(route: Parameters<World["v2"]["route"]>[0] = {}) {
     proceed: () => true,
   });
   if (signing.kind !== "signed") throw new Error(`not signed: ${signing.kind}`);
-  const row = await ledger.markSigned(r.row.id, signing.payment.authorization);
+  const row = await ledger.markSigned(r.row.id, signing.payment.authorization, signer);
   return { ...r, row, payment: signing.payment };
 }
 
@@ -112,6 +113,25 @@ describe("createReconciler", () => {
     const receipt = await world.publicClient.getTransactionReceipt({ hash: row?.txHash as `0x${string}` });
     expect(receipt.status).toBe("success");
     expect((await ledger.budgetStatus(s.principal))?.spent.today).toBe(10_000n);
+  });
+
+  test("behavior: within the grace, a row whose signer's lease lapsed is decided; a fresh lease's is left alone", async () => {
+    const dead = await signedFor(
+      { misbehave: "drop-after-settle" },
+      { instance: `dead-${process.pid}`, leaseSeconds: 1 },
+    );
+    const live = await signedFor(
+      { misbehave: "drop-after-settle" },
+      { instance: `live-${process.pid}`, leaseSeconds: 60 },
+    );
+    for (const s of [dead, live]) await expect(fetch(s.url, { headers: s.payment.headers })).rejects.toThrow();
+    await new Promise((r) => setTimeout(r, 1_200)); // the dead signer's lease lapses
+
+    const report = await reconciler({ signedGraceMs: 3_600_000 }).runOnce();
+
+    expect(report).toEqual({ settled: 1, released: 0, undecided: 0, expired: 0 });
+    expect(await ledger.getSpend(dead.row.id)).toMatchObject({ status: "settled", txHash: expect.any(String) });
+    expect(await status(live.row)).toBe("signed");
   });
 
   test("behavior: unused and past validBefore plus the skew: released, the hold given back", async () => {
