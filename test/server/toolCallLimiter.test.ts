@@ -78,7 +78,7 @@ describe("toolCallLimiter", () => {
     const over = await post(message("tools/call", 9), "k1");
     expect(over.status).toBe(429);
     expect(Number(over.headers.get("retry-after"))).toBeGreaterThan(50);
-    const body = await over.json();
+    const body = (await over.json()) as { error: { data: { retryAfterSeconds: number } } };
     expect(body).toMatchObject({ jsonrpc: "2.0", id: null, error: { data: { code: "RATE_LIMITED" } } });
     expect(body.error.data.retryAfterSeconds).toBeGreaterThan(50);
     expect((await post(message("tools/list", 10), "k1")).status).toBe(200);
