@@ -9,17 +9,16 @@ export interface RateCounter {
   readonly store: "redis" | "upstash" | "postgres" | "supabase" | "memory";
   /** One hit: the key's count in its fixed window (it starts at the first hit and lasts `windowMs`), and its end. */
   hit(key: string, windowMs: number): Promise<{ count: number; resetAt: Date }>;
+  /** a hit slower than this lets the call through (none: the store's own timeout decides) */
+  readonly deadlineMs?: number;
 }
-
-/** A hit slower than this lets the call through: a slow store must not slow every tool call. */
-export const RATE_LIMIT_DEADLINE_MS = 500;
 
 /**
  * express-rate-limit's Store over a `RateCounter`. A counter that fails or is late throws, and the limiter lets the
  * call through (`passOnStoreError`): a rate limit guards capacity, not money. One warning per outage, one line when
  * the store answers again.
  */
-export function rateLimitStore(counter: RateCounter, log: Logger, deadlineMs = RATE_LIMIT_DEADLINE_MS): Store {
+export function rateLimitStore(counter: RateCounter, log: Logger): Store {
   let windowMs = 60_000;
   let down = false;
   return {
@@ -29,12 +28,8 @@ export function rateLimitStore(counter: RateCounter, log: Logger, deadlineMs = R
       windowMs = options.windowMs;
     },
     async increment(key) {
-      let timer: NodeJS.Timeout | undefined;
-      const late = new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new Error(`no answer within ${deadlineMs} ms`)), deadlineMs);
-      });
       try {
-        const { count, resetAt } = await Promise.race([counter.hit(key, windowMs), late]);
+        const { count, resetAt } = await withinDeadline(counter.hit(key, windowMs), counter.deadlineMs);
         if (down) log.info({ store: counter.store }, "rate limits are enforced again: their store answers");
         down = false;
         return { totalHits: count, resetTime: resetAt };
@@ -47,12 +42,26 @@ export function rateLimitStore(counter: RateCounter, log: Logger, deadlineMs = R
         }
         down = true;
         throw err;
-      } finally {
-        clearTimeout(timer);
       }
     },
     // never called: the limiter neither skips failed nor successful requests
     decrement() {},
     resetKey() {},
   };
+}
+
+async function withinDeadline<T>(work: Promise<T>, ms: number | undefined): Promise<T> {
+  if (ms === undefined) return work;
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      // an answer that came while this process was busy is read first: only the store's lateness counts
+      setImmediate(() => reject(new Error(`no answer within ${ms} ms`)));
+    }, ms);
+  });
+  try {
+    return await Promise.race([work, late]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
