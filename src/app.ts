@@ -1,3 +1,7 @@
+import { type Alerter, silentAlerter } from "./alerts/alerter.js";
+import { watchLedger } from "./alerts/watchLedger.js";
+import { watchOutcomes } from "./alerts/watchOutcomes.js";
+import { alerterFromConfig } from "./app/alerterFromConfig.js";
 import { lazyAnchorer, lazyPayer, lazyReconciler, lazyUpstreamFetch } from "./app/lazyAdapters.js";
 import { openCache } from "./app/openCache.js";
 import { openLedger } from "./app/openLedger.js";
@@ -48,6 +52,8 @@ export interface App {
   anchorer: Anchorer | null;
   /** refuses paid calls with AUDIT_BACKLOG in strict mode when anchoring lags */
   auditGate: BacklogGate;
+  /** posts alerts to ALERT_WEBHOOK_URL off the call path (a silent one without it) */
+  alerter: Alerter;
   /** the three tools, prepared once: what every MCP server object of this process serves */
   tools: ToolSeam;
   /** what the model reads at `initialize`, for a principal with these limits (default: the configured ones) */
@@ -65,12 +71,16 @@ export interface App {
 export type AppOverrides = Partial<Pick<App, "ledger" | "fetch" | "cache">>;
 
 export function createApp(config: Config, log: Logger, overrides: AppOverrides = {}): App {
-  const { ledger, open, jobLock } = overrides.ledger
+  const metrics = createMetrics();
+  const alerter = alerterFromConfig(config, log, metrics);
+  const opened = overrides.ledger
     ? { ledger: overrides.ledger, open: async () => {}, jobLock: processLock }
     : openLedger(config, log);
+  const { open, jobLock } = opened;
+  // every user of the ledger (calls, jobs) reports its outages to the alerter
+  const ledger = alerter === silentAlerter ? opened.ledger : watchLedger(opened.ledger, alerter);
   const wallet = config.walletPrivateKey ? createWallet(config.walletPrivateKey) : null;
   if (!wallet) log.warn("WALLET_PRIVATE_KEY is not set: free calls work, paid calls are refused");
-  const metrics = createMetrics();
   const cache = overrides.cache ?? openCache(config, log);
   const payer = wallet ? lazyPayer(wallet, config.networks) : null;
   const fetch =
@@ -95,6 +105,7 @@ export function createApp(config: Config, log: Logger, overrides: AppOverrides =
     expirySkewSeconds: config.expirySkewSeconds,
     lock: jobLock(RECONCILER_LOCK_KEY),
   });
+  let backlogCrossings = 0;
   const auditGate = backlogGate({
     store: ledger,
     strict: config.audit.strict,
@@ -102,6 +113,7 @@ export function createApp(config: Config, log: Logger, overrides: AppOverrides =
     maxBacklogSeconds: config.audit.maxBacklogSeconds,
     metrics: metrics.audit,
     log,
+    onOverLimit: (details) => alerter.notify({ kind: "audit_backlog", ...details, crossing: ++backlogCrossings }),
   });
   const savings = savingsWriter(ledger, { log: log.child({ job: "savings" }) });
   // the pipeline's modules (x402, audit, policy) load at the first call, not before `initialize` is answered
@@ -119,7 +131,10 @@ export function createApp(config: Config, log: Logger, overrides: AppOverrides =
   );
   const tools = toolSeam(
     [
-      paidFetch({ run: async (ctx: CallContext) => (await pipeline())(ctx), budget: budgetSnapshot(ledger) }),
+      paidFetch({
+        run: watchOutcomes(async (ctx: CallContext) => (await pipeline())(ctx), alerter),
+        budget: budgetSnapshot(ledger),
+      }),
       getBudget({ ledger, savings, policy: config.policy, networks: [...config.networks.keys()] }),
       listSpend({ ledger, savings }),
     ],
@@ -139,6 +154,7 @@ export function createApp(config: Config, log: Logger, overrides: AppOverrides =
     reconciler,
     anchorer,
     auditGate,
+    alerter,
     tools,
     // string building only (the wallet's address is known): this runs for every MCP server object
     instructions: (limits) => configInstructions(config, limits, wallet?.address ?? null),
@@ -152,6 +168,7 @@ export function createApp(config: Config, log: Logger, overrides: AppOverrides =
       await anchorer?.stop();
       await savings.close();
       await cache.close();
+      await alerter.close();
       await ledger.close();
     },
   };

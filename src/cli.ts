@@ -37,6 +37,10 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }
     summary: "list payments from the ledger as a table, --json or --csv",
     load: async () => (await import("./commands/spend.js")).spend,
   },
+  dashboard: {
+    summary: "open the spend dashboard on 127.0.0.1 with a one-time token (budgets, payments, approvals)",
+    load: async () => (await import("./commands/dashboard.js")).dashboard,
+  },
   doctor: {
     summary: "check configuration, data dir, ledger, audit chain, cache, wallet and each network's RPC and USDC",
     load: async () => (await import("./commands/doctor.js")).doctor,

@@ -1,4 +1,5 @@
 import type { Counter, Histogram, Registry } from "prom-client";
+import { type AlertMetrics, alertMetrics } from "./alerts/alertMetrics.js";
 import { type AuditMetrics, auditMetrics } from "./audit/auditMetrics.js";
 import { deferred } from "./lazy.js";
 import { promClient } from "./promClient.js";
@@ -13,6 +14,7 @@ export interface Metrics {
   cache: CacheMetrics;
   audit: AuditMetrics;
   tools: ToolMetrics;
+  alerts: AlertMetrics;
 }
 
 /**
@@ -33,6 +35,7 @@ export function createMetrics(): Metrics {
     cache: deferred(() => metrics().cache),
     tools: deferred(() => metrics().tools),
     audit: deferred(() => metrics().audit),
+    alerts: deferred(() => metrics().alerts),
   };
 }
 
@@ -45,6 +48,7 @@ function buildMetrics(): Metrics {
     cache: cacheMetrics(registry),
     tools: toolMetrics(registry),
     audit: auditMetrics(registry),
+    alerts: alertMetrics(registry),
   };
 }
 

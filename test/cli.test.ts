@@ -5,7 +5,19 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, test } from "vitest";
 
-const COMMANDS = ["stdio", "http", "migrate", "keys", "policy", "approvals", "spend", "doctor", "audit", "demo"];
+const COMMANDS = [
+  "stdio",
+  "http",
+  "migrate",
+  "keys",
+  "policy",
+  "approvals",
+  "spend",
+  "dashboard",
+  "doctor",
+  "audit",
+  "demo",
+];
 
 /** `pag0 <args>` from source, with only `env`; resolves to its exit code, output and time. */
 function pag0(args: string[], env: Record<string, string> = {}) {
@@ -29,7 +41,10 @@ describe("pag0 CLI", () => {
     }
   });
 
-  test("behavior: --help on every subcommand prints its usage to stdout and exits 0, running nothing", async () => {
+  // 33 processes from source: about 35 s on a quiet machine, so room for a busy one
+  test("behavior: --help on every subcommand prints its usage to stdout and exits 0, running nothing", {
+    timeout: 180_000,
+  }, async () => {
     const dataDir = join(mkdtempSync(join(tmpdir(), "pag0-help-")), "data");
     for (const command of COMMANDS) {
       for (const args of [

@@ -15,6 +15,8 @@ export interface BacklogGateDeps {
   /** how long one backlog reading serves every call (one query per second, not per call) */
   cacheMs?: number;
   now?: () => number;
+  /** called once each time the backlog passes the limit (an alert), not for every call while it stays past it */
+  onOverLimit?: (details: { oldestUnanchoredSeconds: number; limitSeconds: number; unanchored: number }) => void;
 }
 
 /** Returns AUDIT_BACKLOG for a paid call when strict mode is on and anchoring lags; null otherwise. */
@@ -31,6 +33,7 @@ export function backlogGate(deps: BacklogGateDeps): BacklogGate {
   const cacheMs = deps.cacheMs ?? 1_000;
   let reading: { at: number; backlog: Promise<AuditBacklog | null> } | null = null;
   let warnedAt = Number.NEGATIVE_INFINITY;
+  let over = false;
 
   const read = () => {
     if (!reading || now() - reading.at >= cacheMs) {
@@ -48,12 +51,15 @@ export function backlogGate(deps: BacklogGateDeps): BacklogGate {
       : 0;
     deps.metrics.backlogSeconds.set(ageSeconds);
     deps.metrics.unanchored.set(backlog.unanchored);
-    if (ageSeconds <= deps.maxBacklogSeconds) return null;
+    const wasOver = over;
+    over = ageSeconds > deps.maxBacklogSeconds;
+    if (!over) return null;
     const details = {
       oldestUnanchoredSeconds: ageSeconds,
       limitSeconds: deps.maxBacklogSeconds,
       unanchored: backlog.unanchored,
     };
+    if (!wasOver) deps.onOverLimit?.(details);
     if (deps.strict) {
       deps.metrics.backlogRefusals.inc();
       return deny(

@@ -116,3 +116,10 @@ export function entryResponse(entry: CacheEntry, nowMs: number): UpstreamResult 
     truncated: false,
   };
 }
+
+/** The conditional request headers that revalidate a stale entry: its ETag, else its Last-Modified. */
+export function validators(entry: CacheEntry): Record<string, string> {
+  const etag = entry.headers.etag;
+  const lastModified = entry.headers["last-modified"];
+  return etag !== undefined ? { "if-none-match": etag } : lastModified ? { "if-modified-since": lastModified } : {};
+}

@@ -9,7 +9,8 @@ const USAGE = `Usage:
   pag0 approvals deny <id>
 
 A payment above PAG0_APPROVAL_THRESHOLD waits for a human. Approving needs an interactive terminal, so an agent
-running shell commands cannot approve its own payment; remote operators use POST /approvals/<id>/approve.`;
+running shell commands cannot approve its own payment; remote operators use POST /approvals/<id>/approve. The spend dashboard (pag0 dashboard, or /dashboard on pag0 http)
+has Approve and Deny buttons.`;
 
 export const approvals: Command = {
   usage: USAGE,

@@ -7,7 +7,7 @@ import { serverLogger } from "./commandLogger.js";
 
 export const http: Command = {
   usage:
-    "Usage: pag0 http [--no-auth]\n\nServes the MCP tools over streamable HTTP at /mcp (HOST, PORT; default 127.0.0.1:8402), plus /health, /metrics\nand /approvals. Every request needs an API key (pag0 keys create). --no-auth (or PAG0_HTTP_AUTH=none) serves\nkeyless requests as the local principal, without operator scope, on a loopback HOST only.\n",
+    "Usage: pag0 http [--no-auth]\n\nServes the MCP tools over streamable HTTP at /mcp (HOST, PORT; default 127.0.0.1:8402), plus /health, /metrics,\n/approvals and the spend dashboard at /dashboard (operator keys). Every request needs an API key (pag0 keys\ncreate). --no-auth (or PAG0_HTTP_AUTH=none) serves keyless requests as the local principal, without operator scope,\non a loopback HOST only.\n",
   summary:
     "serve the MCP tools over streamable HTTP at /mcp for remote agents (HOST, PORT; every request needs an API key, or --no-auth on loopback)",
   async run(args) {

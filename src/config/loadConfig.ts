@@ -61,6 +61,8 @@ export interface Config {
   logFormat: Settings["logFormat"];
   /** logs also shipped to Axiom (AXIOM_API_TOKEN + AXIOM_DATASET) */
   axiom: AxiomConfig | undefined;
+  /** where alerts are posted (ALERT_WEBHOOK_URL, a Discord/Slack webhook: a secret); unset = no alerts */
+  alertWebhookUrl: string | undefined;
   /** receipts anchored on SKALE (src/audit) */
   audit: AuditConfig;
 }
@@ -186,6 +188,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     logLevel: c.logLevel,
     logFormat: c.logFormat,
     axiom,
+    alertWebhookUrl: c.alertWebhookUrl,
     audit,
   };
 }

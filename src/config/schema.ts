@@ -112,6 +112,8 @@ export const schema = z.object({
     .regex(/^[\w.-]+$/, "must be an Axiom dataset name (letters, digits, ., _ and -)")
     .optional(),
   axiomUrl: z.url({ protocol: /^https?$/, error: "must be an http(s) URL" }).optional(),
+  /** a Discord or Slack incoming webhook (src/alerts); it holds a token, so it is never logged or shown */
+  alertWebhookUrl: z.url({ protocol: /^https?$/, error: "must be an http(s) URL" }).optional(),
   // audit on SKALE (config/audit.ts)
   skaleRpcUrl: z.url({ protocol: /^https?$/, error: "must be an http(s) URL" }).optional(),
   auditChainId: z.coerce.number().int().positive().default(324705682),
@@ -179,6 +181,7 @@ export const ENV_NAMES: Record<string, keyof z.input<typeof schema>> = {
   AXIOM_API_TOKEN: "axiomToken",
   AXIOM_DATASET: "axiomDataset",
   AXIOM_URL: "axiomUrl",
+  ALERT_WEBHOOK_URL: "alertWebhookUrl",
   SKALE_RPC_URL: "skaleRpcUrl",
   PAG0_AUDIT_CHAIN_ID: "auditChainId",
   PAG0_AUDIT_CONTRACT: "auditContract",

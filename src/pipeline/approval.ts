@@ -70,7 +70,7 @@ export async function requireApproval(deps: ApprovalDeps, ctx: CallContext, quot
   if (request.status === "denied") return denied();
   return deny(
     "APPROVAL_REQUIRED",
-    `Paying ${prompt.amount} USDC to ${quote.payTo} is above the approval threshold of ${toDecimal(deps.threshold)} USDC and this client cannot ask the human. Nothing was paid. Ask the human to approve request ${request.id} (operator: \`pag0 approvals approve ${request.id}\` in a terminal, or POST /approvals/${request.id}/approve), then retry with idempotencyKey "${ctx.idempotencyKey}".`,
+    `Paying ${prompt.amount} USDC to ${quote.payTo} is above the approval threshold of ${toDecimal(deps.threshold)} USDC and this client cannot ask the human. Nothing was paid. Ask the human to approve request ${request.id} (operator: the Approve button of the spend dashboard, \`pag0 approvals approve ${request.id}\` in a terminal, or POST /approvals/${request.id}/approve), then retry with idempotencyKey "${ctx.idempotencyKey}".`,
     {
       approvalId: request.id,
       idempotencyKey: ctx.idempotencyKey,

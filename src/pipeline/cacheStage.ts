@@ -1,6 +1,11 @@
-import { randomUUID } from "node:crypto";
-import { setTimeout as sleep } from "node:timers/promises";
-import { type CacheEntry, encodeEntry, encodeVary, entryResponse, slotDecoder } from "../cache/cacheEntry.js";
+import {
+  type CacheEntry,
+  encodeEntry,
+  encodeVary,
+  entryResponse,
+  slotDecoder,
+  validators,
+} from "../cache/cacheEntry.js";
 import { baseKey, variantKey } from "../cache/cacheKey.js";
 import { type CachePolicy, type HostCacheRule, planRequest, planStore } from "../cache/cachePolicy.js";
 import type { ResponseCache } from "../cache/responseCache.js";
@@ -8,7 +13,7 @@ import type { CacheHitInput, Ledger, SpendRow } from "../ledger/ledger.js";
 import type { SavingsWriter } from "../ledger/savingsWriter.js";
 import type { CacheMetrics } from "../metrics.js";
 import { redactUrl } from "../redact.js";
-import { claim, failOpen } from "./cacheGuards.js";
+import { claim, failOpen, leadAcrossInstances } from "./cacheGuards.js";
 import type { Stage } from "./compose.js";
 import type { CallContext, Delivered, Outcome, StageOutcome, UpstreamResult } from "./context.js";
 
@@ -30,9 +35,6 @@ export interface CacheStageDeps {
    */
   leaseMs?: number;
 }
-
-/** How often an instance waiting on another one's lease looks for the entry it is buying. */
-const LEASE_POLL_MS = 25;
 
 interface Keys {
   principal: string;
@@ -189,10 +191,23 @@ export function cacheStage(deps: CacheStageDeps): Stage {
     let lease: (() => Promise<void>) | undefined;
     try {
       if (plan.lookup && ctx.cacheMode !== "bypass" && deps.cache.kind !== "memory" && !attempt.paused()) {
-        const led = await leadAcrossInstances(ctx, keys);
+        const led = await leadAcrossInstances(
+          {
+            cache: deps.cache,
+            attempt,
+            leaseMs: deps.leaseMs ?? 15_000,
+            boughtMeanwhile: () => boughtMeanwhile(ctx, keys),
+          },
+          ctx,
+          `${keys.principal}:lease`,
+        );
         if (led.kind === "hit") return led.hit;
         lease = led.release;
       }
+      // leading now, but a purchase may have finished between the miss above and the claim: serve it, not again
+      const bought =
+        plan.lookup && ctx.cacheMode !== "bypass" && !attempt.paused() && (await boughtMeanwhile(ctx, keys));
+      if (bought) return bought;
       if (stale) ctx.request = { ...ctx.request, headers: { ...ctx.request.headers, ...validators(stale) } };
       const outcome = await next();
       if (outcome.kind !== "response") return outcome;
@@ -206,31 +221,10 @@ export function cacheStage(deps: CacheStageDeps): Stage {
     }
   };
 
-  /**
-   * Instances sharing a store: take the request's lease, or wait while another instance holds it and serve what it
-   * bought. The store is never trusted for money: a lease that cannot be taken (store down) or that outlives
-   * `leaseMs` lets the call go on, and the ledger decides the payment as always.
-   */
-  async function leadAcrossInstances(
-    ctx: CallContext,
-    keys: Keys,
-  ): Promise<{ kind: "hit"; hit: Outcome } | { kind: "go"; release?: () => Promise<void> }> {
-    const leaseKey = `${keys.principal}:lease`;
-    const token = randomUUID();
-    const leaseMs = deps.leaseMs ?? 15_000;
-    const deadline = performance.now() + leaseMs;
-    for (;;) {
-      const taken = await attempt(ctx, "lease", () => deps.cache.acquire(leaseKey, token, leaseMs));
-      if (taken) return { kind: "go", release: () => deps.cache.release(leaseKey, token) };
-      if (taken === undefined || performance.now() > deadline || ctx.signal.aborted) return { kind: "go" };
-      await sleep(LEASE_POLL_MS);
-      const found = await find(ctx, keys);
-      if (found.fresh) {
-        const hit = await serveHit(ctx, found.fresh, keys, entryResponse(found.fresh, now()));
-        if (hit) return { kind: "hit", hit };
-        return { kind: "go" };
-      }
-    }
+  /** What another call bought under these keys while this one was not looking, served as a hit; else null. */
+  async function boughtMeanwhile(ctx: CallContext, keys: Keys): Promise<Outcome | null> {
+    const { fresh } = await find(ctx, keys);
+    return fresh ? serveHit(ctx, fresh, keys, entryResponse(fresh, now())) : null;
   }
 }
 
@@ -238,10 +232,4 @@ export function cacheStage(deps: CacheStageDeps): Stage {
 function purchase(o: Delivered): Price | null {
   if (!o.payment || o.spend?.status !== "settled" || o.replayed || o.cache) return null;
   return { amount: o.spend.amount, quote: o.spend.quote, receiptId: o.spend.id };
-}
-
-function validators(entry: CacheEntry): Record<string, string> {
-  const etag = entry.headers.etag;
-  const lastModified = entry.headers["last-modified"];
-  return etag !== undefined ? { "if-none-match": etag } : lastModified ? { "if-modified-since": lastModified } : {};
 }

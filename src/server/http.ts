@@ -8,8 +8,10 @@ import { isInitializeRequest } from "@modelcontextprotocol/sdk/types.js";
 import express, { type NextFunction, type Request, type Response } from "express";
 import type { Registry } from "prom-client";
 import { type Config, isLoopbackHost, LOOPBACK_HOSTS, noAuthProblem } from "../config/loadConfig.js";
+import { dashboardRoutes } from "../dashboard/dashboardRoutes.js";
 import type { Scope } from "../ledger/accessStore.js";
 import type { BudgetLimits, Ledger } from "../ledger/ledger.js";
+import type { SavingsWriter } from "../ledger/savingsWriter.js";
 import type { Logger } from "../logger.js";
 import { LOCAL_PRINCIPAL } from "../tools/defineTool.js";
 import { apiKeySalt } from "./apiKeys.js";
@@ -17,11 +19,15 @@ import { createMcpServer } from "./createMcpServer.js";
 import { type AuthedRequest, bearerAuth, keyVerifier } from "./httpAuth.js";
 import { httpRefusal } from "./httpRefusal.js";
 import { approvalRoutes, healthRoute, metricsRoute } from "./httpRoutes.js";
+import { listen } from "./listen.js";
 import type { RateCounter } from "./rateLimitStore.js";
 import { toolCallLimiter } from "./toolCallLimiter.js";
 import type { CallerOf, ToolSeam } from "./toolSeam.js";
 
-/** What `pag0 http` serves: the app's prepared tools, the ledger (keys, approvals, health), metrics, lifecycle. */
+/**
+ * What `pag0 http` serves: the app's prepared tools, the ledger (keys, approvals, health, the dashboard), metrics,
+ * lifecycle.
+ */
 export interface HttpApp {
   config: Pick<Config, "http" | "apiKeySalt" | "dataDir" | "networks" | "policy">;
   log: Logger;
@@ -31,6 +37,8 @@ export interface HttpApp {
   cache: { close(): Promise<void> };
   /** where the per-key rate limits count: shared by every instance unless it is this process's memory */
   rateCounter: RateCounter;
+  /** cache savings still queued in this process (the dashboard writes them before it reads spend) */
+  savings: Pick<SavingsWriter, "flush">;
   tools: ToolSeam;
   instructions(limits?: BudgetLimits): string;
   start(): void;
@@ -67,6 +75,8 @@ export function createHttpApp(deps: HttpApp) {
 
   app.get("/metrics", bearerAuth(auth, "operator"), metricsRoute(deps));
   app.use("/approvals", bearerAuth(auth, "operator"), approvalRoutes(deps));
+  // the page loads without a key (it asks for one); its data requests need an operator key
+  app.use("/dashboard", dashboardRoutes(deps, { operatorKey: bearerAuth(auth, "operator") }));
 
   app.all(
     "/mcp",
@@ -136,7 +146,7 @@ const limitsOf = async (deps: HttpApp, principal: string) =>
   (await deps.ledger.budgetStatus(principal).catch(() => null))?.limits;
 
 /** Browsers send Origin: refuse pages from other sites (DNS rebinding, CSRF); non-browser clients send none. */
-function originCheck(hostnames: string[], origins: string[]) {
+export function originCheck(hostnames: string[], origins: string[]) {
   return function originCheck(req: Request, res: Response, next: NextFunction) {
     const origin = req.header("origin");
     if (!origin) return next();
@@ -158,19 +168,7 @@ export async function runHttp(deps: HttpApp): Promise<void> {
   let server: Server | undefined;
   try {
     // the port first: a busy one is reported at once, before the ledger opens
-    server = await new Promise<Server>((resolve, reject) => {
-      // Express 5 hands a listen error to this callback (and emits no "error" event)
-      const s = http.app.listen(config.http.port, config.http.host, (e?: NodeJS.ErrnoException) => {
-        if (!e) return resolve(s);
-        reject(
-          e.code === "EADDRINUSE"
-            ? new Error(
-                `port ${config.http.port} on ${config.http.host} is already in use: stop the other server or set PORT`,
-              )
-            : e,
-        );
-      });
-    });
+    server = await listen(http.app, config.http.port, config.http.host, "set PORT");
     await deps.ledger.setWalletLimits(config.policy.walletLimits);
     if (!isLoopbackHost(config.http.host) && (await deps.ledger.listApiKeys()).every((k) => k.revokedAt !== null)) {
       throw new Error(

@@ -32,7 +32,7 @@ export function metricsRoute(deps: HttpApp) {
  * Out-of-band approval of large payments by a human operator (never by a tool):
  * GET /approvals?status=pending, POST /approvals/:id/approve, POST /approvals/:id/deny.
  */
-export function approvalRoutes(deps: HttpApp) {
+export function approvalRoutes(deps: Pick<HttpApp, "ledger" | "log">) {
   const router = express.Router();
   router.get("/", async (req, res) => {
     const status = typeof req.query.status === "string" ? req.query.status : undefined;

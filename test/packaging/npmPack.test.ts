@@ -19,6 +19,10 @@ describe("npm pack", () => {
 
     expect(files).toEqual(expect.arrayContaining(["LICENSE", "README.md", "package.json", "dist/cli.js"]));
     expect(files).toContain("contracts/build/PaymentAuditLog.json");
+    // the dashboard's page, copied beside its module by the build (its chart library is a dependency, not shipped here)
+    for (const f of ["index.html", "dashboard.js", "chart.js", "render.js", "dashboard.css"]) {
+      expect(files).toContain(`dist/dashboard/public/${f}`);
+    }
     for (const m of readdirSync("supabase/migrations")) expect(files).toContain(`supabase/migrations/${m}`);
     // the migrations are the applied artefact; their sources (supabase/sql) are for contributors
     expect(files.filter((f) => f.startsWith("supabase/sql/"))).toEqual([]);

@@ -105,6 +105,34 @@ describe("cacheStage", () => {
     expect(await h.metric("pag0_cache_stores_total")).toBe(1);
   });
 
+  test("behavior: a call whose miss raced a purchase that just finished serves that purchase, never pays again", async () => {
+    // the second call's lookup is slow: the first call buys, stores and finishes while it is still looking
+    const store = memoryCache({ maxBytes: 1 << 20 });
+    let firstDone: () => void = () => {};
+    const bought = new Promise<void>((r) => {
+      firstDone = r;
+    });
+    let lookups = 0;
+    const slowFirstLookup: ResponseCache = {
+      ...store,
+      kind: "memory",
+      get: async (key) => {
+        const miss = await store.get(key);
+        if (++lookups === 2) await bought;
+        return miss;
+      },
+    };
+    const h = harness({ cache: slowFirstLookup });
+
+    const first = h.run(() => paid({ "cache-control": "max-age=60" }));
+    const second = h.run(() => paid());
+    await first;
+    firstDone();
+
+    expect(await second).toMatchObject({ kind: "response", payment: null, cache: { saved: PRICE } });
+    expect(h.calls).toHaveLength(1);
+  });
+
   test("behavior: freshness follows the clock: max-age=60 is a hit at 59 s and a miss at 61 s", async () => {
     const h = harness();
     await h.run(() => paid({ "cache-control": "max-age=60" }));

@@ -82,6 +82,7 @@ export async function startTestPag0(o: TestPag0Options): Promise<TestPag0> {
       await client.close();
       await server.close();
       await deps.savings.close();
+      await deps.alerter.close();
       if (!o.cache) await deps.cache.close();
     },
   };
