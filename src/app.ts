@@ -5,6 +5,7 @@ import { alerterFromConfig } from "./app/alerterFromConfig.js";
 import { lazyAnchorer, lazyPayer, lazyReconciler, lazyUpstreamFetch } from "./app/lazyAdapters.js";
 import { openCache } from "./app/openCache.js";
 import { openLedger } from "./app/openLedger.js";
+import { openRateCounter } from "./app/openRateCounter.js";
 import type { Anchorer } from "./audit/anchorer.js";
 import { type BacklogGate, backlogGate } from "./audit/backlogGate.js";
 import type { ResponseCache } from "./cache/responseCache.js";
@@ -21,6 +22,7 @@ import type { Reconciler } from "./payment/reconciler.js";
 import { createWallet, type Wallet } from "./payment/wallet.js";
 import type { X402Payer } from "./payment/x402Payer.js";
 import type { CallContext } from "./pipeline/context.js";
+import type { RateCounter } from "./server/rateLimitStore.js";
 import { type ToolSeam, toolSeam } from "./server/toolSeam.js";
 import { getBudget } from "./tools/getBudget.js";
 import { configInstructions } from "./tools/instructions.js";
@@ -43,6 +45,8 @@ export interface App {
   fetch: UpstreamFetch;
   /** the paid-response cache store (memory, Redis or Upstash) */
   cache: ResponseCache;
+  /** the HTTP rate limits' counters: the Redis/Upstash cache store, else a Postgres/Supabase ledger, else memory */
+  rateCounter: RateCounter;
   savings: SavingsWriter;
   reconciler: Reconciler;
   /** this process's lease in the ledger, renewed in the background: its signed payments are its own while fresh */
@@ -156,6 +160,7 @@ export function createApp(config: Config, log: Logger, overrides: AppOverrides =
     payer,
     fetch,
     cache,
+    rateCounter: openRateCounter(config, cache, ledger),
     savings,
     reconciler,
     lease,
