@@ -64,11 +64,14 @@ export function createReconciler(deps: ReconcilerDeps): Reconciler {
     const asset = row.quote.asset as `0x${string}`;
     const payer = auth.payer as `0x${string}`;
     const nonce = auth.nonce as `0x${string}`;
+    // read at one block: unused there, and that block already past validBefore, means it can never be used
+    const head = await client.getBlock({ blockTag: "latest" });
     const used = await client.readContract({
       address: asset,
       abi: eip3009Abi,
       functionName: "authorizationState",
       args: [payer, nonce],
+      blockNumber: head.number,
     });
     if (used) {
       await deps.ledger.settle(row.id, {
@@ -76,8 +79,11 @@ export function createReconciler(deps: ReconcilerDeps): Reconciler {
       });
       return "settled";
     }
-    const expiredAt = (auth.validBefore + BigInt(deps.expirySkewSeconds)) * 1000n;
-    if (BigInt(now().getTime()) > expiredAt) {
+    // the chain's own clock decides at once; this process's clock (which may run ahead) only past the skew, for
+    // a chain that mines no blocks while idle
+    const chainExpired = head.timestamp >= auth.validBefore;
+    const clockExpired = BigInt(now().getTime()) > (auth.validBefore + BigInt(deps.expirySkewSeconds)) * 1000n;
+    if (chainExpired || clockExpired) {
       await deps.ledger.release(row.id, "AUTHORIZATION_EXPIRED");
       return "released";
     }

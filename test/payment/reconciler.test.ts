@@ -164,6 +164,28 @@ describe("createReconciler", () => {
     expect((await ledger.budgetStatus(s.principal))?.reserved.today).toBe(10_000n);
   });
 
+  test("behavior: unused at a block already past validBefore: released at once, whatever this process's clock says", async () => {
+    const s = await signedFor({ maxTimeoutSeconds: 5 });
+    const snapshot = await world.rpc("evm_snapshot");
+    try {
+      // this process's clock still reads a valid authorization; the chain has moved past it
+      const early = reconciler({ now: () => new Date(validBeforeMs(s.payment) - 1_000) });
+      expect((await early.runOnce()).undecided).toBe(1);
+      await world.rpc("evm_increaseTime", [10]);
+      await world.rpc("evm_mine");
+
+      const report = await early.runOnce();
+
+      expect(report).toEqual({ settled: 0, released: 1, undecided: 0, expired: 0 });
+      expect(await ledger.getSpend(s.row.id)).toMatchObject({
+        status: "released",
+        outcomeCode: "AUTHORIZATION_EXPIRED",
+      });
+    } finally {
+      await world.rpc("evm_revert", [snapshot]);
+    }
+  });
+
   test("behavior: an unsigned reservation past its TTL is expired; before it, kept", async () => {
     const r = await reservedFor();
     const ttlEnd = r.row.expiresAt.getTime();
