@@ -5,10 +5,12 @@ import { alerterFromConfig } from "./app/alerterFromConfig.js";
 import { lazyAnchorer, lazyPayer, lazyReconciler, lazyUpstreamFetch } from "./app/lazyAdapters.js";
 import { openCache } from "./app/openCache.js";
 import { openLedger } from "./app/openLedger.js";
+import { openRateCounter } from "./app/openRateCounter.js";
 import type { Anchorer } from "./audit/anchorer.js";
 import { type BacklogGate, backlogGate } from "./audit/backlogGate.js";
 import type { ResponseCache } from "./cache/responseCache.js";
 import type { Config } from "./config/loadConfig.js";
+import { type InstanceLease, instanceLease } from "./jobs/instanceLease.js";
 import { ANCHORER_LOCK_KEY, processLock, RECONCILER_LOCK_KEY } from "./jobs/jobLock.js";
 import { lazy } from "./lazy.js";
 import { budgetSnapshot } from "./ledger/budgetSnapshot.js";
@@ -20,6 +22,7 @@ import type { Reconciler } from "./payment/reconciler.js";
 import { createWallet, type Wallet } from "./payment/wallet.js";
 import type { X402Payer } from "./payment/x402Payer.js";
 import type { CallContext } from "./pipeline/context.js";
+import type { RateCounter } from "./server/rateLimitStore.js";
 import { type ToolSeam, toolSeam } from "./server/toolSeam.js";
 import { getBudget } from "./tools/getBudget.js";
 import { configInstructions } from "./tools/instructions.js";
@@ -42,8 +45,12 @@ export interface App {
   fetch: UpstreamFetch;
   /** the paid-response cache store (memory, Redis or Upstash) */
   cache: ResponseCache;
+  /** the HTTP rate limits' counters: the Redis/Upstash cache store, else a Postgres/Supabase ledger, else memory */
+  rateCounter: RateCounter;
   savings: SavingsWriter;
   reconciler: Reconciler;
+  /** this process's lease in the ledger, renewed in the background: its signed payments are its own while fresh */
+  lease: InstanceLease;
   /** anchors audit receipts on SKALE in the background; null when anchoring is not configured */
   anchorer: Anchorer | null;
   /** refuses paid calls with AUDIT_BACKLOG in strict mode when anchoring lags */
@@ -93,6 +100,13 @@ export function createApp(config: Config, log: Logger, overrides: AppOverrides =
     log: log.child({ job: "anchorer" }),
     metrics: metrics.audit,
   });
+  const lease = instanceLease({
+    store: ledger,
+    log: log.child({ job: "lease" }),
+    // on the embedded ledger the owner may have exited first: giving the lease up would take its data dir over
+    // (PGlite's start, and the lock) on the way out; the lease lapses after its ttl instead
+    releaseOnStop: ledger.kind !== "pglite",
+  });
   const reconciler = lazyReconciler({
     ledger,
     networks: config.networks,
@@ -126,6 +140,7 @@ export function createApp(config: Config, log: Logger, overrides: AppOverrides =
       savings,
       auditGate,
       budget,
+      signer: lease.signer,
     }),
   );
   const tools = toolSeam(
@@ -148,8 +163,10 @@ export function createApp(config: Config, log: Logger, overrides: AppOverrides =
     payer,
     fetch,
     cache,
+    rateCounter: openRateCounter(config, cache, ledger),
     savings,
     reconciler,
+    lease,
     anchorer,
     auditGate,
     alerter,
@@ -158,11 +175,13 @@ export function createApp(config: Config, log: Logger, overrides: AppOverrides =
     instructions: (limits) => configInstructions(config, limits, wallet?.address ?? null),
     start() {
       open().catch(() => {}); // logged by openLedger; each call reports its own failure
+      lease.start();
       reconciler.start(config.reconcileIntervalMs);
       anchorer?.start();
     },
     async stop() {
       await reconciler.stop();
+      await lease.stop();
       await anchorer?.stop();
       await savings.close();
       await cache.close();

@@ -26,6 +26,7 @@ export function openCache({ cache }: Config, log: Logger): ResponseCache {
     delete: async (key) => (await remote()).delete(key),
     acquire: async (key, token, ttlMs) => (await remote()).acquire(key, token, ttlMs),
     release: async (key, token) => (await remote()).release(key, token),
+    count: async (key, windowMs) => (await remote()).count(key, windowMs),
     close: async () => (await loadedValue(remote))?.close(),
   };
 }

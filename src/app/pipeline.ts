@@ -2,6 +2,7 @@ import type { BacklogGate } from "../audit/backlogGate.js";
 import type { ResponseCache } from "../cache/responseCache.js";
 import type { Config } from "../config/loadConfig.js";
 import { type BudgetSnapshot, budgetSnapshot } from "../ledger/budgetSnapshot.js";
+import type { Signer } from "../ledger/instanceStore.js";
 import type { Ledger } from "../ledger/ledger.js";
 import type { SavingsWriter } from "../ledger/savingsWriter.js";
 import type { Metrics } from "../metrics.js";
@@ -32,6 +33,8 @@ export interface PipelineParts {
   auditGate?: BacklogGate;
   /** the budget snapshot paid_fetch reads too (default: one of its own); precheck takes host lists from it */
   budget?: Pick<BudgetSnapshot, "get">;
+  /** this process's instance lease, recorded with every signature */
+  signer?: Signer;
 }
 
 /**
@@ -69,6 +72,7 @@ export function createPipeline(parts: PipelineParts): (ctx: CallContext) => Prom
       reservationTtlSeconds: config.reservationTtlSeconds,
       replayWaitMs: REPLAY_WAIT_MS,
       approval: { threshold: config.policy.approvalThreshold, ttlSeconds: APPROVAL_TTL_SECONDS },
+      signer: parts.signer,
     }),
     quoteStage({
       networks: config.networks,

@@ -16,6 +16,7 @@ export function memoryCache(options: { maxBytes: number }): ResponseCache {
   });
   // leases live beside the entries, not in the LRU: evicting one would let a second caller buy the same response
   const leases = new Map<string, { token: string; until: number }>();
+  const counters = new Map<string, { count: number; until: number }>();
   return {
     kind: "memory",
     get: async (key) => (await entries()).get(key) ?? null,
@@ -34,9 +35,19 @@ export function memoryCache(options: { maxBytes: number }): ResponseCache {
     async release(key, token) {
       if (leases.get(key)?.token === token) leases.delete(key);
     },
+    async count(key, windowMs) {
+      const now = Date.now();
+      if (counters.size > 10_000) for (const [k, c] of counters) if (c.until <= now) counters.delete(k);
+      const held = counters.get(key);
+      const counter = held && held.until > now ? held : { count: 0, until: now + windowMs };
+      counter.count++;
+      counters.set(key, counter);
+      return { count: counter.count, resetAt: new Date(counter.until) };
+    },
     async close() {
       (await loadedValue(entries))?.clear();
       leases.clear();
+      counters.clear();
     },
   };
 }

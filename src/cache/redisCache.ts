@@ -1,5 +1,5 @@
 import { Redis } from "ioredis";
-import { guardCache, RELEASE_LEASE_SCRIPT, type ResponseCache } from "./responseCache.js";
+import { COUNT_HIT_SCRIPT, countReply, guardCache, RELEASE_LEASE_SCRIPT, type ResponseCache } from "./responseCache.js";
 
 export interface RedisCacheOptions {
   /** `redis://` or `rediss://` (TLS; also Upstash over TCP, with the token as password) */
@@ -37,6 +37,8 @@ export function redisCache(options: RedisCacheOptions): ResponseCache {
     acquire: (key, token, ttlMs) =>
       guard("acquire", async () => (await redis.set(key, token, "PX", ttlMs, "NX")) === "OK"),
     release: (key, token) => guard("release", async () => void (await redis.eval(RELEASE_LEASE_SCRIPT, 1, key, token))),
+    count: (key, windowMs) =>
+      guard("count", async () => countReply(await redis.eval(COUNT_HIT_SCRIPT, 1, key, windowMs))),
     async close() {
       if (redis.status === "ready") await redis.quit().catch(() => undefined);
       redis.disconnect();

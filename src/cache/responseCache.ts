@@ -17,6 +17,11 @@ export interface ResponseCache {
   acquire(key: string, token: string, ttlMs: number): Promise<boolean>;
   /** Gives the lease back, if `token` still holds it (a lease that expired and was taken by another stays theirs). */
   release(key: string, token: string): Promise<void>;
+  /**
+   * One hit for a fixed-window counter (the HTTP rate limit, shared by the instances on one store): the count in
+   * the window, which starts at the key's first hit and lasts `windowMs`, and when that window ends.
+   */
+  count(key: string, windowMs: number): Promise<{ count: number; resetAt: Date }>;
   close(): Promise<void>;
 }
 
@@ -24,12 +29,28 @@ export interface ResponseCache {
 export const RELEASE_LEASE_SCRIPT =
   "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end";
 
+/**
+ * INCR and PEXPIRE in one step (no counter is ever left without an expiry), with the time left: `{count, ttlMs}`.
+ * A counter found without an expiry (written by something else) gets one.
+ */
+export const COUNT_HIT_SCRIPT = `local n = redis.call('incr', KEYS[1])
+local ttl = redis.call('pttl', KEYS[1])
+if n == 1 or ttl < 0 then redis.call('pexpire', KEYS[1], ARGV[1]); ttl = tonumber(ARGV[1]) end
+return {n, ttl}`;
+
+/** What `count` answers from COUNT_HIT_SCRIPT's reply. */
+export function countReply(reply: unknown): { count: number; resetAt: Date } {
+  const [count, ttlMs] = Array.isArray(reply) ? reply.map(Number) : [];
+  if (!Number.isSafeInteger(count) || !Number.isSafeInteger(ttlMs)) throw new Error("unexpected counter reply");
+  return { count: count!, resetAt: new Date(Date.now() + ttlMs!) };
+}
+
 /** The cache store failed or timed out. The message is safe to log: no token, no cached value. */
 export class CacheUnavailableError extends Error {
   override readonly name = "CacheUnavailableError";
   constructor(
     readonly cache: ResponseCache["kind"],
-    readonly op: "get" | "set" | "delete" | "acquire" | "release",
+    readonly op: "get" | "set" | "delete" | "acquire" | "release" | "count",
     cause: unknown,
     secrets: readonly string[] = [],
   ) {

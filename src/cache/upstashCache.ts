@@ -1,5 +1,5 @@
 import { Redis } from "@upstash/redis";
-import { guardCache, RELEASE_LEASE_SCRIPT, type ResponseCache } from "./responseCache.js";
+import { COUNT_HIT_SCRIPT, countReply, guardCache, RELEASE_LEASE_SCRIPT, type ResponseCache } from "./responseCache.js";
 
 export interface UpstashCacheOptions {
   /** the REST URL, `https://…upstash.io` */
@@ -33,6 +33,8 @@ export function upstashCache(options: UpstashCacheOptions): ResponseCache {
       guard("acquire", async () => (await redis.set(key, token, { nx: true, px: ttlMs })) === "OK"),
     release: (key, token) =>
       guard("release", async () => void (await redis.eval(RELEASE_LEASE_SCRIPT, [key], [token]))),
+    count: (key, windowMs) =>
+      guard("count", async () => countReply(await redis.eval(COUNT_HIT_SCRIPT, [key], [String(windowMs)]))),
     async close() {},
   };
 }

@@ -61,7 +61,8 @@ export const schema = z.object({
     .positive()
     .default(512 * 1024),
   reservationTtlSeconds: z.coerce.number().int().positive().default(120),
-  reconcileIntervalMs: z.coerce.number().int().positive().default(30_000),
+  /** short: a dead instance's payments are decided within one tick of its lease lapsing (jobs/instanceLease.ts) */
+  reconcileIntervalMs: z.coerce.number().int().positive().default(2_000),
   /** how long past validBefore the reconciler waits before it calls an unused authorization expired */
   expirySkewSeconds: z.coerce.number().int().nonnegative().default(60),
   redisUrl: z.string().trim().optional(),

@@ -69,4 +69,9 @@ export interface AccessStore {
   /** approved → used, exactly once; otherwise the current status. */
   consumeApproval(principal: string, idempotencyKey: string, quoteHash: string): Promise<ApprovalStatus>;
   listApprovals(status?: ApprovalStatus): Promise<ApprovalListing[]>;
+  /**
+   * One hit for `key` (an HTTP rate limit): its count in the current fixed window, which starts at the key's first
+   * hit and lasts `windowMs` on the database's clock, and when that window ends. Shared by every instance.
+   */
+  rateLimitHit(key: string, windowMs: number): Promise<{ count: number; resetAt: Date }>;
 }

@@ -63,6 +63,8 @@ const RESENDABLE = new Set<LedgerFunction>([
   "record_cache_hits",
   "upsert_principal",
   "upsert_wallet_limits",
+  "instance_heartbeat",
+  "instance_release",
 ]);
 
 /**

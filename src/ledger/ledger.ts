@@ -1,5 +1,6 @@
 import type { AccessStore } from "./accessStore.js";
 import type { AuditStore } from "./auditStore.js";
+import type { InstanceStore, Signer } from "./instanceStore.js";
 
 /**
  * The ledger port: the only source of truth for money. Every adapter (PGlite, postgres.js, supabase-js) calls the
@@ -200,14 +201,17 @@ export interface ReceiptContext {
  * A change the row's status forbids throws `SpendStateError` and changes nothing; an unreachable ledger throws
  * `LedgerUnavailableError` (callers must then not pay).
  */
-export interface Ledger extends AccessStore, AuditStore {
+export interface Ledger extends AccessStore, AuditStore, InstanceStore {
   readonly kind: "pglite" | "postgres" | "supabase";
   /** Create or update a principal's limits (config / operators only; no tool calls this). */
   upsertPrincipal(principal: string, limits: BudgetLimits): Promise<void>;
   /** Atomically hold `amount` against every window; idempotency key checked under the row lock. */
   reserve(input: ReserveInput): Promise<ReserveResult>;
-  /** Record the authorization before it leaves the process: from now on only chain state may free the budget. */
-  markSigned(id: string, authorization: Authorization): Promise<SpendRow>;
+  /**
+   * Record the authorization before it leaves the process: from now on only chain state may free the budget. The
+   * signer's lease is renewed with it; the reconciler leaves the row to its signer while that lease is fresh.
+   */
+  markSigned(id: string, authorization: Authorization, signer?: Signer): Promise<SpendRow>;
   /**
    * reserved | signed | unknown → settled, counting the amount as spent in the row's own windows. A released row
    * that was signed may settle late (chain state wins, even above the limit); expired rows never were signed.
@@ -220,7 +224,10 @@ export interface Ledger extends AccessStore, AuditStore {
   getSpend(id: string): Promise<SpendRow | null>;
   listSpend(query: ListSpendQuery): Promise<ListSpendResult>;
   budgetStatus(principal: string, now?: Date): Promise<BudgetStatus | null>;
-  /** Rows the reconciler must decide: signed/unknown rows (signed ones older than `signedBefore`). */
+  /**
+   * Rows the reconciler must decide: unknown rows, and signed rows whose signer's lease has lapsed or is gone, or
+   * (signed without a signer) that are older than `signedBefore`.
+   */
   pendingOutcomes(signedBefore: Date): Promise<SpendRow[]>;
   /** Expire unsigned reservations past their TTL; returns how many. */
   expireReservations(now?: Date): Promise<number>;

@@ -116,5 +116,14 @@ export function sqlAccessStore(call: Call): AccessStore {
       return r.status;
     },
     listApprovals: (status) => call("list_approvals", { p_status: status ?? null }, z.array(approvalListing)),
+    async rateLimitHit(key, windowMs) {
+      if (!Number.isSafeInteger(windowMs) || windowMs <= 0) throw new RangeError(`not a window: ${windowMs} ms`);
+      const r = await call(
+        "rate_limit_hit",
+        { p_key: key, p_window_ms: windowMs },
+        z.object({ count: z.number().int().positive(), reset_at: instant }),
+      );
+      return { count: r.count, resetAt: r.reset_at };
+    },
   };
 }

@@ -33,6 +33,10 @@ export const LEDGER_FUNCTIONS = [
   "decide_approval",
   "consume_approval",
   "list_approvals",
+  "rate_limit_hit",
+  // instance leases (supabase/sql/instances)
+  "instance_heartbeat",
+  "instance_release",
   // audit (supabase/sql/audit)
   "record_denial",
   "audit_queued",

@@ -5,6 +5,7 @@ import { SpendStateError } from "./spendStateError.js";
 import { sqlAccessStore } from "./sqlAccessStore.js";
 import { sqlAuditStore } from "./sqlAuditStore.js";
 import type { LedgerFunction, SqlArgs, SqlClient } from "./sqlClient.js";
+import { sqlInstanceStore } from "./sqlInstanceStore.js";
 import {
   budgetStatus,
   cacheHitResult,
@@ -53,6 +54,7 @@ export function sqlLedger(db: SqlClient): Ledger {
     kind: db.kind,
     ...sqlAccessStore(call),
     ...sqlAuditStore(call),
+    ...sqlInstanceStore(call),
 
     async upsertPrincipal(principal, limits) {
       if (limits.perRequest < 0n || limits.daily < 0n || limits.monthly < 0n) {
@@ -83,9 +85,11 @@ export function sqlLedger(db: SqlClient): Ledger {
       );
     },
 
-    markSigned: (id, authorization) =>
+    markSigned: (id, authorization, signer) =>
       transition("marked signed", "mark_signed", id, {
         p_authorization: { ...authorization, validBefore: authorization.validBefore.toString() },
+        p_instance: signer?.instance,
+        p_lease_seconds: signer?.leaseSeconds,
       }),
 
     settle: (id, settlement) =>

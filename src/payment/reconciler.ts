@@ -16,12 +16,17 @@ export interface ReconcilerDeps {
   /** the chain client of a payment network (made by the app, once per network) */
   clientFor(network: NetworkConfig): PublicClient;
   log: Logger;
-  /** a signed row younger than this may still be in flight in this or another process */
+  /**
+   * a signed row that names no signing instance (signed before instance leases existed) and is younger than this
+   * may still be in flight; a row with a signer is left to it exactly while the signer's lease is fresh
+   */
   signedGraceMs: number;
   /** wait this long past validBefore before calling an unused authorization expired (clock skew) */
   expirySkewSeconds: number;
   /** how far back to look for the AuthorizationUsed event that names the settlement transaction */
   logLookbackBlocks?: bigint;
+  /** how often lapsed unsigned reservations are swept (a principal's own reserve expires its own); default 30 s */
+  expireEveryMs?: number;
   now?: () => Date;
   /** the started loop runs only while this instance holds the lock (one instance per ledger); default: always */
   lock?: JobLock;
@@ -48,6 +53,8 @@ export interface Reconciler {
  */
 export function createReconciler(deps: ReconcilerDeps): Reconciler {
   const now = deps.now ?? (() => new Date());
+  const expireEveryMs = deps.expireEveryMs ?? 30_000;
+  let expiredAt = Number.NEGATIVE_INFINITY;
 
   async function decide(row: SpendRow): Promise<"settled" | "released" | "undecided"> {
     const network = deps.networks.get(row.quote.network);
@@ -57,11 +64,14 @@ export function createReconciler(deps: ReconcilerDeps): Reconciler {
     const asset = row.quote.asset as `0x${string}`;
     const payer = auth.payer as `0x${string}`;
     const nonce = auth.nonce as `0x${string}`;
+    // read at one block: unused there, and that block already past validBefore, means it can never be used
+    const head = await client.getBlock({ blockTag: "latest" });
     const used = await client.readContract({
       address: asset,
       abi: eip3009Abi,
       functionName: "authorizationState",
       args: [payer, nonce],
+      blockNumber: head.number,
     });
     if (used) {
       await deps.ledger.settle(row.id, {
@@ -69,8 +79,11 @@ export function createReconciler(deps: ReconcilerDeps): Reconciler {
       });
       return "settled";
     }
-    const expiredAt = (auth.validBefore + BigInt(deps.expirySkewSeconds)) * 1000n;
-    if (BigInt(now().getTime()) > expiredAt) {
+    // the chain's own clock decides at once; this process's clock (which may run ahead) only past the skew, for
+    // a chain that mines no blocks while idle
+    const chainExpired = head.timestamp >= auth.validBefore;
+    const clockExpired = BigInt(now().getTime()) > (auth.validBefore + BigInt(deps.expirySkewSeconds)) * 1000n;
+    if (chainExpired || clockExpired) {
       await deps.ledger.release(row.id, "AUTHORIZATION_EXPIRED");
       return "released";
     }
@@ -79,7 +92,11 @@ export function createReconciler(deps: ReconcilerDeps): Reconciler {
 
   async function runOnce(): Promise<ReconcileReport> {
     const report: ReconcileReport = { settled: 0, released: 0, undecided: 0, expired: 0 };
-    report.expired = await deps.ledger.expireReservations(now());
+    // a tick runs every couple of seconds; with nothing pending it costs one index probe, pending_outcomes
+    if (now().getTime() - expiredAt >= expireEveryMs) {
+      report.expired = await deps.ledger.expireReservations(now());
+      expiredAt = now().getTime();
+    }
     const rows = await deps.ledger.pendingOutcomes(new Date(now().getTime() - deps.signedGraceMs));
     for (const row of rows) {
       try {

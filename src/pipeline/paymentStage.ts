@@ -2,6 +2,7 @@ import { recordDenial } from "../audit/denialReceipt.js";
 import { bodyHashOf } from "../audit/requestCommitment.js";
 import { deny } from "../denial.js";
 import { isPag0Error } from "../errors.js";
+import type { Signer } from "../ledger/instanceStore.js";
 import type { SpendRow } from "../ledger/ledger.js";
 import { toDecimal } from "../money.js";
 import { paymentIdOf } from "../payment/paymentId.js";
@@ -20,6 +21,8 @@ export interface PaymentStageDeps extends SettleDeps {
   /** how long a retry waits for the first call with the same idempotency key to finish */
   replayWaitMs: number;
   approval: Omit<ApprovalDeps, "ledger">;
+  /** this process's instance lease (jobs/instanceLease.ts); without it a signed row waits out the signed grace */
+  signer?: Signer;
 }
 
 /**
@@ -71,10 +74,11 @@ export function paymentStage(deps: PaymentStageDeps): Stage {
         if (signing.answer.kind !== "reserved") throw new Error("signed without a reservation");
         const { spend } = signing.answer;
         // recorded before the authorization leaves the process: from here on only chain state frees this budget
-        await deps.ledger.markSigned(spend.id, {
-          ...signing.payment.authorization,
-          paymentHeaders: signing.payment.headers,
-        });
+        await deps.ledger.markSigned(
+          spend.id,
+          { ...signing.payment.authorization, paymentHeaders: signing.payment.headers },
+          deps.signer,
+        );
         ctx.progress?.("payment", `Signed a payment of ${toDecimal(signing.payment.quote.amount)} USDC`);
         return settlePaid(deps, ctx, spend, signing.payment);
       }

@@ -6,7 +6,6 @@ import { hostHeaderValidation } from "@modelcontextprotocol/sdk/server/middlewar
 import { StreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/streamableHttp.js";
 import { isInitializeRequest } from "@modelcontextprotocol/sdk/types.js";
 import express, { type NextFunction, type Request, type Response } from "express";
-import { rateLimit } from "express-rate-limit";
 import type { Registry } from "prom-client";
 import { type Config, isLoopbackHost, LOOPBACK_HOSTS, noAuthProblem } from "../config/loadConfig.js";
 import { dashboardRoutes } from "../dashboard/dashboardRoutes.js";
@@ -21,6 +20,8 @@ import { type AuthedRequest, bearerAuth, keyVerifier } from "./httpAuth.js";
 import { httpRefusal } from "./httpRefusal.js";
 import { approvalRoutes, healthRoute, metricsRoute } from "./httpRoutes.js";
 import { listen } from "./listen.js";
+import type { RateCounter } from "./rateLimitStore.js";
+import { toolCallLimiter } from "./toolCallLimiter.js";
 import type { CallerOf, ToolSeam } from "./toolSeam.js";
 
 /**
@@ -34,6 +35,8 @@ export interface HttpApp {
   wallet: { address: string } | null;
   metrics: { registry: Registry };
   cache: { close(): Promise<void> };
+  /** where the per-key rate limits count: shared by every instance unless it is this process's memory */
+  rateCounter: RateCounter;
   /** cache savings still queued in this process (the dashboard writes them before it reads spend) */
   savings: Pick<SavingsWriter, "flush">;
   tools: ToolSeam;
@@ -75,22 +78,12 @@ export function createHttpApp(deps: HttpApp) {
   // the page loads without a key (it asks for one); its data requests need an operator key
   app.use("/dashboard", dashboardRoutes(deps, { operatorKey: bearerAuth(auth, "operator") }));
 
-  const limiter = rateLimit({
-    windowMs: 60_000,
-    limit: config.http.rateLimitPerMinute,
-    standardHeaders: "draft-7",
-    legacyHeaders: false,
-    keyGenerator: (req: AuthedRequest) => req.auth?.token ?? "anonymous",
-    handler: (_req, res, _next, options) =>
-      httpRefusal(res, 429, "RATE_LIMITED", "too many requests for this key; retry after the Retry-After delay.", {
-        retryAfterSeconds: Math.ceil(options.windowMs / 1000),
-      }),
-  });
   app.all(
     "/mcp",
     bearerAuth(auth),
-    limiter,
     express.json({ limit: config.http.maxRequestBytes }),
+    // after the body is parsed: only tool calls count
+    toolCallLimiter({ limit: config.http.rateLimitPerMinute, windowMs: 60_000, counter: deps.rateCounter, log }),
     async (req: AuthedRequest, res: Response) => {
       if (!config.http.sessions) return statelessRequest(deps, req, res);
       const sessionId = req.header("mcp-session-id");
@@ -192,7 +185,7 @@ export async function runHttp(deps: HttpApp): Promise<void> {
   }
   const closeSessions = http.closeSessions;
   const { address, port } = server.address() as AddressInfo;
-  log.info({ address, port, sessions: config.http.sessions }, "pag0 http ready");
+  log.info({ address, port, sessions: config.http.sessions, rateLimits: deps.rateCounter.store }, "pag0 http ready");
   const auth =
     config.http.auth === "none"
       ? "no API keys (--no-auth): loopback only, as the local principal, without operator scope"

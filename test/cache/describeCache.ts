@@ -72,6 +72,21 @@ export function describeCache(name: string, make: () => Promise<ResponseCache>):
       await cache.release(k, "c");
     });
 
+    test("behavior: a counter counts every hit of its window exactly, concurrent ones too, then starts again", async () => {
+      const k = key();
+      const first = await cache.count(k, 60_000);
+      expect(first.count).toBe(1);
+      expect(Math.abs(first.resetAt.getTime() - (Date.now() + 60_000))).toBeLessThan(2_000);
+      const hits = await Promise.all(Array.from({ length: 20 }, () => cache.count(k, 60_000)));
+      expect(hits.map((h) => h.count).sort((a, b) => a - b)).toEqual(Array.from({ length: 20 }, (_, i) => i + 2));
+      expect((await cache.count(key(), 60_000)).count).toBe(1);
+      const short = key();
+      await cache.count(short, 300);
+      expect((await cache.count(short, 300)).count).toBe(2);
+      await new Promise((r) => setTimeout(r, 450));
+      expect((await cache.count(short, 300)).count).toBe(1);
+    });
+
     test("behavior: large and non-ASCII values round-trip exactly", async () => {
       const big = JSON.stringify({ text: "été ☀ 東京 🚀", blob: Buffer.alloc(300_000, 7).toString("base64") });
       const k = key();

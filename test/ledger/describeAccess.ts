@@ -114,6 +114,27 @@ export function describeAccess(name: string, make: () => Promise<Ledger>): void 
       }
     });
 
+    test("behavior: rate limit hits count exactly per key, concurrent ones too, and start again in a new window", async () => {
+      const key = `rl-${randomUUID()}`;
+      const before = Date.now();
+      const first = await ledger.rateLimitHit(key, 60_000);
+      expect(first.count).toBe(1);
+      // the database's clock: within a few seconds of this one
+      expect(Math.abs(first.resetAt.getTime() - (before + 60_000))).toBeLessThan(5_000);
+      const counts = await Promise.all(Array.from({ length: 12 }, () => ledger.rateLimitHit(key, 60_000)));
+      expect(counts.map((c) => c.count).sort((a, b) => a - b)).toEqual(Array.from({ length: 12 }, (_, i) => i + 2));
+      expect(new Set(counts.map((c) => c.resetAt.getTime()))).toEqual(new Set([first.resetAt.getTime()]));
+      expect((await ledger.rateLimitHit(`rl-${randomUUID()}`, 60_000)).count).toBe(1);
+
+      const short = `rl-${randomUUID()}`;
+      await ledger.rateLimitHit(short, 300);
+      expect((await ledger.rateLimitHit(short, 300)).count).toBe(2);
+      await new Promise((r) => setTimeout(r, 400));
+      const next = await ledger.rateLimitHit(short, 300);
+      expect(next.count).toBe(1);
+      expect(next.resetAt.getTime()).toBeGreaterThan(Date.now());
+    });
+
     test("behavior: an approval is filed once per quote, decided once, and used exactly once", async () => {
       const p = await principal();
       const request = {

@@ -1,6 +1,7 @@
 import { afterEach, beforeAll, describe, expect, test } from "vitest";
 import { paymentChainClient, paymentChainClients } from "../../src/app/chainClients.js";
 import type { JobLock } from "../../src/jobs/jobLock.js";
+import type { Signer } from "../../src/ledger/instanceStore.js";
 import type { Ledger, SpendRow } from "../../src/ledger/ledger.js";
 import { toQuotes } from "../../src/payment/quote.js";
 import { createReconciler, type ReconcilerDeps } from "../../src/payment/reconciler.js";
@@ -59,7 +60,7 @@ async function reservedFor(
 }
 
 /** …then signed by the real payer and marked signed, as the payment stage leaves it before sending. */
-async function signedFor(route: Parameters<World["v2"]["route"]>[0] = {}) {
+async function signedFor(route: Parameters<World["v2"]["route"]>[0] = {}, signer?: Signer) {
   const r = await reservedFor(world.v2, route);
   const signing = await payer.payer.sign(r.required, {
     allowed: [r.quote],
@@ -69,7 +70,7 @@ async function signedFor(route: Parameters<World["v2"]["route"]>[0] = {}) {
     proceed: () => true,
   });
   if (signing.kind !== "signed") throw new Error(`not signed: ${signing.kind}`);
-  const row = await ledger.markSigned(r.row.id, signing.payment.authorization);
+  const row = await ledger.markSigned(r.row.id, signing.payment.authorization, signer);
   return { ...r, row, payment: signing.payment };
 }
 
@@ -114,6 +115,25 @@ describe("createReconciler", () => {
     expect((await ledger.budgetStatus(s.principal))?.spent.today).toBe(10_000n);
   });
 
+  test("behavior: within the grace, a row whose signer's lease lapsed is decided; a fresh lease's is left alone", async () => {
+    const dead = await signedFor(
+      { misbehave: "drop-after-settle" },
+      { instance: `dead-${process.pid}`, leaseSeconds: 1 },
+    );
+    const live = await signedFor(
+      { misbehave: "drop-after-settle" },
+      { instance: `live-${process.pid}`, leaseSeconds: 60 },
+    );
+    for (const s of [dead, live]) await expect(fetch(s.url, { headers: s.payment.headers })).rejects.toThrow();
+    await new Promise((r) => setTimeout(r, 1_200)); // the dead signer's lease lapses
+
+    const report = await reconciler({ signedGraceMs: 3_600_000 }).runOnce();
+
+    expect(report).toEqual({ settled: 1, released: 0, undecided: 0, expired: 0 });
+    expect(await ledger.getSpend(dead.row.id)).toMatchObject({ status: "settled", txHash: expect.any(String) });
+    expect(await status(live.row)).toBe("signed");
+  });
+
   test("behavior: unused and past validBefore plus the skew: released, the hold given back", async () => {
     const s = await signedFor();
     expect((await ledger.budgetStatus(s.principal))?.reserved.today).toBe(10_000n);
@@ -142,6 +162,28 @@ describe("createReconciler", () => {
     for (const report of [valid, inSkew]) expect(report).toEqual({ settled: 0, released: 0, undecided: 1, expired: 0 });
     expect(await status(s.row)).toBe("signed");
     expect((await ledger.budgetStatus(s.principal))?.reserved.today).toBe(10_000n);
+  });
+
+  test("behavior: unused at a block already past validBefore: released at once, whatever this process's clock says", async () => {
+    const s = await signedFor({ maxTimeoutSeconds: 5 });
+    const snapshot = await world.rpc("evm_snapshot");
+    try {
+      // this process's clock still reads a valid authorization; the chain has moved past it
+      const early = reconciler({ now: () => new Date(validBeforeMs(s.payment) - 1_000) });
+      expect((await early.runOnce()).undecided).toBe(1);
+      await world.rpc("evm_increaseTime", [10]);
+      await world.rpc("evm_mine");
+
+      const report = await early.runOnce();
+
+      expect(report).toEqual({ settled: 0, released: 1, undecided: 0, expired: 0 });
+      expect(await ledger.getSpend(s.row.id)).toMatchObject({
+        status: "released",
+        outcomeCode: "AUTHORIZATION_EXPIRED",
+      });
+    } finally {
+      await world.rpc("evm_revert", [snapshot]);
+    }
   });
 
   test("behavior: an unsigned reservation past its TTL is expired; before it, kept", async () => {

@@ -274,6 +274,7 @@ describe("cacheStage", () => {
       delete: async () => {},
       acquire: async () => true,
       release: async () => {},
+      count: async () => ({ count: 1, resetAt: new Date() }),
       close: async () => {},
     };
     const h = harness({ cache: broken });

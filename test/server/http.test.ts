@@ -149,33 +149,44 @@ describe("pag0 http request checks", () => {
     expect((await post({ authorization: `Bearer ${key}`, origin: "http://localhost:3000" })).status).toBe(200);
   });
 
-  test("behavior: a key over its rate limit gets 429 RATE_LIMITED with Retry-After; other keys are unaffected", async () => {
-    const limited = await startHttpPag0({ world, ledger, env: { PAG0_RATE_LIMIT_PER_MINUTE: "3" } });
-    try {
-      const key = await limited.key("chatty", ["fetch"]);
-      const other = await limited.key("quiet", ["fetch"]);
-      const hit = (k: string) =>
-        fetch(`${limited.url}/mcp`, {
+  test.each([
+    ["stateful", {}],
+    ["stateless", { PAG0_HTTP_SESSIONS: "false" }],
+  ])(
+    "behavior: %s mode: only tool calls count: a client limited to 3 makes 3 after initializing, then gets 429 RATE_LIMITED",
+    async (_mode, env) => {
+      const limited = await startHttpPag0({ world, ledger, env: { PAG0_RATE_LIMIT_PER_MINUTE: "3", ...env } });
+      try {
+        // initialize, notifications/initialized, the GET stream (stateful) and tools/list: none of them count
+        const client = await limited.client(await limited.key("chatty", ["fetch"]));
+        await client.listTools();
+        await client.ping();
+        for (let i = 0; i < 3; i++) expect((await call(client, "get_budget")).isError).toBeFalsy();
+        const over = await client.callTool({ name: "get_budget", arguments: {} }).catch((e: Error) => e);
+        expect(String(over)).toMatch(/429|RATE_LIMITED/);
+        expect((await client.listTools()).tools.length).toBe(3); // still answered
+        const other = await limited.client(await limited.key("quiet", ["fetch"]));
+        expect((await call(other, "get_budget")).isError).toBeFalsy();
+
+        const raw = await fetch(`${limited.url}/mcp`, {
           method: "POST",
           headers: {
-            authorization: `Bearer ${k}`,
+            authorization: `Bearer ${await limited.key("raw", ["fetch"])}`,
             "content-type": "application/json",
             accept: "application/json, text/event-stream",
           },
-          body: initialize,
+          // a batch counts each of its tool calls: four, over a limit of three
+          body: JSON.stringify([1, 2, 3, 4].map((id) => ({ jsonrpc: "2.0", id, method: "tools/call", params: {} }))),
         });
-      const statuses = [];
-      for (let i = 0; i < 4; i++) statuses.push((await hit(key)).status);
-      expect(statuses).toEqual([200, 200, 200, 429]);
-      const over = await hit(key);
-      expect(over.status).toBe(429);
-      expect(Number(over.headers.get("retry-after"))).toBeGreaterThan(0);
-      expect(JSON.stringify(await over.json())).toContain("RATE_LIMITED");
-      expect((await hit(other)).status).toBe(200);
-    } finally {
-      await limited.close();
-    }
-  });
+        expect(raw.status).toBe(429);
+        expect(Number(raw.headers.get("retry-after"))).toBeGreaterThan(50);
+        expect(raw.headers.get("ratelimit")).toMatch(/limit=3, remaining=0/);
+        expect(await raw.json()).toMatchObject({ error: { data: { code: "RATE_LIMITED" } } });
+      } finally {
+        await limited.close();
+      }
+    },
+  );
 
   test("behavior: an oversized body gets 413", async () => {
     const key = await stateful.key("big", ["fetch"]);

@@ -82,6 +82,7 @@ describe("pag0 http: three instances on one Postgres", () => {
       PAG0_MAX_PER_REQUEST: "0.01",
       PAG0_DAILY_BUDGET: "0.10",
       PAG0_RECONCILE_INTERVAL_MS: "200",
+      PAG0_RATE_LIMIT_PER_MINUTE: "1000", // the instances share one limit: 150 calls must not reach it
     };
     const three = await Promise.all([startInstance(env), startInstance(env), startInstance(env)]);
     const payTo = world.newAddress();

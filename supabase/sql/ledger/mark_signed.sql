@@ -1,7 +1,12 @@
 -- reserved -> signed, before the authorization leaves the process. Signed rows never expire: only settle,
 -- release or mark_unknown move them on. Replay-safe for the same nonce. The signed payment headers, when given,
 -- are kept with it: a retry whose outcome is unknown sends those same bytes again instead of a new signature.
-create or replace function mark_signed(p_id bigint, p_authorization jsonb) returns jsonb
+-- p_instance names the signing process (instances, 04_instances.sql), whose lease is renewed to at least
+-- p_lease_seconds from now in the same transaction: a row is never signed by an instance whose lease has lapsed,
+-- so the reconciler never takes a payment that its live signer is still finishing.
+create or replace function mark_signed(
+  p_id bigint, p_authorization jsonb, p_instance text default null, p_lease_seconds integer default null
+) returns jsonb
 language plpgsql set search_path from current as $$
 declare
   e spend_events;
@@ -22,7 +27,10 @@ begin
     return jsonb_build_object('ok', false, 'reason', 'not_found');
   end if;
   if e.status = 'reserved' then
-    update spend_events set status = 'signed', "authorization" = v_auth, updated_at = now()
+    if p_instance is not null then
+      perform instance_heartbeat(p_instance, p_lease_seconds);
+    end if;
+    update spend_events set status = 'signed', "authorization" = v_auth, signed_by = p_instance, updated_at = now()
      where id = p_id returning * into e;
     return jsonb_build_object('ok', true, 'replayed', false, 'spend', ledger_spend_json(e));
   end if;

@@ -70,6 +70,8 @@ create table if not exists spend_events (
   cached          boolean     not null default false,
   saved           bigint      not null default 0,
   cached_from     bigint,
+  -- the instance (04_instances.sql) that signed it: once that instance's lease lapses, the reconciler decides it
+  signed_by       text,
   unique (principal, idempotency_key),
   check (status <> 'signed' or "authorization" is not null),
   constraint spend_events_amount_check check (amount > 0 or cached),
