@@ -1,7 +1,6 @@
-import { createApp } from "../app.js";
 import { loadConfig, withoutAuth } from "../config/loadConfig.js";
 import { closeLogger } from "../logger.js";
-import { runHttp } from "../server/http.js";
+import { assertPortFree } from "../server/listen.js";
 import type { Command } from "./command.js";
 import { serverLogger } from "./commandLogger.js";
 
@@ -12,6 +11,9 @@ export const http: Command = {
     "serve the MCP tools over streamable HTTP at /mcp for remote agents (HOST, PORT; every request needs an API key, or --no-auth on loopback)",
   async run(args) {
     const config = args.includes("--no-auth") ? withoutAuth(loadConfig()) : loadConfig();
+    // the port first, before the app's modules load: a busy one is refused at once
+    await assertPortFree(config.http.port, config.http.host, "set PORT");
+    const [{ createApp }, { runHttp }] = await Promise.all([import("../app.js"), import("../server/http.js")]);
     const log = serverLogger(config);
     try {
       await runHttp(createApp(config, log));
