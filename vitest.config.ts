@@ -1,4 +1,5 @@
 import { defineConfig } from "vitest/config";
+import LongFilesFirst from "./test/longFilesFirst.js";
 
 export default defineConfig({
   test: {
@@ -9,5 +10,6 @@ export default defineConfig({
     fileParallelism: true,
     maxWorkers: 2,
     pool: "forks",
+    sequence: { sequencer: LongFilesFirst },
   },
 });
