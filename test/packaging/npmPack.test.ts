@@ -4,19 +4,24 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
-import { describe, expect, test } from "vitest";
+import { beforeAll, describe, expect, test } from "vitest";
 
-// What `npm pack` ships, from a copy of the committed tree (its prepack builds dist/ there, not in this checkout).
+// What `npm pack` ships, from a copy of the committed tree (its prepack builds dist/ there, not in this checkout):
+// packed once, then listed and installed.
 describe("npm pack", () => {
-  test("default: ships the build, the ledger snapshot, the migrations, the audit contract and a LICENSE, and no maps or test contracts", {
-    timeout: 180_000,
-  }, () => {
+  let files: string[] = [];
+  let tarball = "";
+  beforeAll(() => {
     const copy = mkdtempSync(join(tmpdir(), "pag0-pack-"));
     execFileSync("bash", ["-c", `git archive HEAD | tar -x -C ${JSON.stringify(copy)}`]);
     symlinkSync(resolve("node_modules"), join(copy, "node_modules"));
-    const out = execFileSync("npm", ["pack", "--dry-run", "--json"], { cwd: copy, encoding: "utf8" });
-    const files: string[] = JSON.parse(out.slice(out.indexOf("[")))[0].files.map((f: { path: string }) => f.path);
+    const out = execFileSync("npm", ["pack", "--json"], { cwd: copy, encoding: "utf8" });
+    const [packed] = JSON.parse(out.slice(out.indexOf("[")));
+    files = packed.files.map((f: { path: string }) => f.path);
+    tarball = join(copy, packed.filename);
+  }, 180_000);
 
+  test("default: ships the build, the ledger snapshot, the migrations, the audit contract and a LICENSE, and no maps or test contracts", () => {
     expect(files).toEqual(expect.arrayContaining(["LICENSE", "README.md", "package.json", "dist/cli.js"]));
     expect(files).toContain("contracts/build/PaymentAuditLog.json");
     // the dashboard's page, copied beside its module by the build (its chart library is a dependency, not shipped here)
@@ -35,12 +40,10 @@ describe("npm pack", () => {
   test("behavior: installed from the tarball into an empty folder, pag0 --version, doctor and stdio work", {
     timeout: 300_000,
   }, async () => {
-    const copy = mkdtempSync(join(tmpdir(), "pag0-tarball-"));
-    execFileSync("bash", ["-c", `git archive HEAD | tar -x -C ${JSON.stringify(copy)}`]);
-    symlinkSync(resolve("node_modules"), join(copy, "node_modules"));
-    const tarball = join(copy, execFileSync("npm", ["pack", "--silent"], { cwd: copy, encoding: "utf8" }).trim());
     const folder = mkdtempSync(join(tmpdir(), "pag0-installed-"));
-    execFileSync("npm", ["install", "--prefix", folder, "--no-audit", "--no-fund", tarball], { stdio: "ignore" });
+    execFileSync("npm", ["install", "--prefix", folder, "--no-audit", "--no-fund", "--prefer-offline", tarball], {
+      stdio: "ignore",
+    });
     const bin = join(folder, "node_modules", ".bin", "pag0");
     const env = { PATH: process.env.PATH ?? "", PAG0_DATA_DIR: mkdtempSync(join(tmpdir(), "pag0-installed-data-")) };
 
