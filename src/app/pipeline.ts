@@ -1,6 +1,7 @@
 import type { BacklogGate } from "../audit/backlogGate.js";
 import type { ResponseCache } from "../cache/responseCache.js";
 import type { Config } from "../config/loadConfig.js";
+import { usdcByNetwork } from "../config/networks.js";
 import { type BudgetSnapshot, budgetSnapshot } from "../ledger/budgetSnapshot.js";
 import type { Signer } from "../ledger/instanceStore.js";
 import type { Ledger } from "../ledger/ledger.js";
@@ -79,7 +80,7 @@ export function createPipeline(parts: PipelineParts): (ctx: CallContext) => Prom
       ledger: parts.ledger,
       canPay: parts.payer !== null,
       rules: {
-        usdcByNetwork: new Map([...config.networks.values()].map((n) => [n.id, n.usdc])),
+        usdcByNetwork: usdcByNetwork(config.networks),
         allowedPayees: config.policy.allowedPayees,
         blockedPayees: config.policy.blockedPayees,
         perRequest: config.policy.limits.perRequest,

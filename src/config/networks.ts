@@ -74,3 +74,7 @@ export function resolveNetworks(
   }
   return out;
 }
+
+/** Each enabled network's USDC (address and EIP-712 domain), by CAIP-2 id: what a quote's asset must be. */
+export const usdcByNetwork = (networks: ReadonlyMap<string, NetworkConfig>): Map<string, NetworkConfig["usdc"]> =>
+  new Map([...networks.values()].map((n) => [n.id, n.usdc]));

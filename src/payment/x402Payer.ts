@@ -74,20 +74,21 @@ export function createX402Payer(deps: { wallet: Wallet; networks: ReadonlyMap<st
         key: PAYMENT_IDENTIFIER,
         enrichPaymentPayload: async (payload, pr) => withPaymentId(payload, pr, options.paymentId),
       });
-      // the official client's hook can only abort; what it was told is kept here for the caller
-      const hook = { asked: null as { quote: Quote; answer: A } | null, malformed: false, askFailed: false };
+      // the official client's hook can only abort: what it was told, and what stopped it, are kept here
+      const hook = { asked: null as { quote: Quote; answer: A } | null, declined: false, stopped: null as unknown };
       client.onBeforePaymentCreation(async ({ paymentRequired: pr, selectedRequirements }) => {
         const quote = toQuote(selectedRequirements, pr.x402Version, networks);
         if (!quote) {
-          hook.malformed = true;
+          hook.stopped = new Pag0Error("QUOTE_INVALID", "The selected payment option is malformed.");
           return { abort: true, reason: "QUOTE_INVALID" };
         }
         const answer = await options.ask(quote).catch((e: unknown) => {
-          hook.askFailed = true;
+          hook.stopped = e;
           throw e;
         });
         hook.asked = { quote, answer };
-        return options.proceed(answer) ? undefined : { abort: true, reason: "declined" };
+        hook.declined = !options.proceed(answer);
+        return hook.declined ? { abort: true, reason: "declined" } : undefined;
       });
 
       let payload: PaymentPayload;
@@ -95,14 +96,14 @@ export function createX402Payer(deps: { wallet: Wallet; networks: ReadonlyMap<st
         payload = await client.createPaymentPayload(paymentRequired);
       } catch (e) {
         const seen = hook.asked;
-        if (seen && !options.proceed(seen.answer)) return { kind: "declined", ...seen };
-        const error = hook.malformed
-          ? new Pag0Error("QUOTE_INVALID", "The selected payment option is malformed.")
-          : isPag0Error(e) || hook.askFailed
+        if (seen && hook.declined) return { kind: "declined", ...seen };
+        const error =
+          hook.stopped ??
+          (isPag0Error(e)
             ? e
             : new Pag0Error("QUOTE_INVALID", "No payment option of this server can be paid under the policy.", {
                 cause: e,
-              });
+              }));
         return { kind: "failed", error, answer: seen?.answer };
       }
       const seen = hook.asked;
