@@ -138,6 +138,10 @@ describe("pag0 http: an instance killed with signed payments in flight", () => {
       const rows = await Promise.all([settles, expires, live].map(rowOf));
       return rows.every((r) => r?.status === "signed");
     });
+    // signed is recorded before the payment is sent: kill only once the servers hold (have verified) both payments
+    await whenHolds("both payments at their server", async () =>
+      [settles, expires].every((url) => world.v2.stats(url).handled === 1),
+    );
     const [s, e, l] = await Promise.all([settles, expires, live].map(rowOf));
     if (!s || !e || !l) throw new Error("a signed row went missing");
     expect(s.signed_by).toBe(e.signed_by);
